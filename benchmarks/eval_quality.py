@@ -1,0 +1,107 @@
+"""Screening quality on ../shared/eval/dev-queries.jsonl, served from the real OFAC files.
+
+Every query goes through the full HTTP path (Flask test client): schemas, matcher, rendering.
+Prints recall per category, false matches and review load on negatives, and exits non-zero
+when a target of the core issue is missed. Usage: python benchmarks/eval_quality.py [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from service import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+STRICT = {"exact_all", "imo_only"}
+
+
+def evaluate(queries_path: Path, lists_dir: Path, show: int = 0) -> dict[str, float]:
+    app = create_app(lists_dir=lists_dir)
+    client = app.test_client()
+    totals: Counter[str] = Counter()
+    good: Counter[str] = Counter()
+    misses: dict[str, list[str]] = defaultdict(list)
+    neg_match = neg_review = negatives = positives = found = strict_total = strict_ok = 0
+    for line in queries_path.read_text().splitlines():
+        case = json.loads(line)
+        answer = client.post("/v1/screen", json=case["query"])
+        assert answer.status_code == 200, (case, answer.get_data(as_text=True))
+        body = answer.get_json()
+        category = case["category"]
+        totals[category] += 1
+        if case["expect"].get("negative"):
+            negatives += 1
+            if body["decision"] == "match":
+                neg_match += 1
+                misses[category].append(f"{case['query']} -> MATCH {_top(body)}")
+            elif body["decision"] == "review":
+                neg_review += 1
+                misses[category].append(f"{case['query']} -> review {_top(body)}")
+            else:
+                good[category] += 1
+            continue
+        positives += 1
+        top = body["matches"][0] if body["matches"] else None
+        ok = top is not None and top["vessel"]["imo"] in case["expect"]["imos"]
+        ok = ok and body["decision"] in (("match",) if category in STRICT else ("match", "review"))
+        if category in STRICT:
+            strict_total += 1
+            strict_ok += ok
+        if ok:
+            found += 1
+            good[category] += 1
+        else:
+            misses[category].append(f"{case['query']} -> {body['decision']} {_top(body)}")
+
+    print(f"{'category':28} {'queries':>8} {'right':>8}")
+    for category in sorted(totals):
+        share = good[category] / totals[category]
+        print(f"{category:28} {totals[category]:8d} {share:8.1%}")
+    figures = {
+        "recall": found / positives,
+        "strict": strict_ok / strict_total,
+        "false_match": neg_match / negatives,
+        "review_load": neg_review / negatives,
+    }
+    print(
+        f"\nrecall {figures['recall']:.2%} of {positives} positives; exact_all+imo_only as "
+        f"match {figures['strict']:.2%}; negatives {negatives}: false match "
+        f"{figures['false_match']:.2%}, review {figures['review_load']:.2%}"
+    )
+    for category, lines in misses.items():
+        for text in lines[:show]:
+            print(f"  {category}: {text}")
+    return figures
+
+
+def _top(body: dict) -> str:
+    if not body["matches"]:
+        return ""
+    m = body["matches"][0]
+    return f"{m['vessel']['name']} {m['vessel']['imo']} {m['score']} {m['explanation']['notes']}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show", type=int, default=0, help="misses to print per category")
+    parser.add_argument("--queries", type=Path, default=SHARED / "eval" / "dev-queries.jsonl")
+    parser.add_argument("--lists", type=Path, default=SHARED / "data" / "ofac")
+    args = parser.parse_args()
+    if not args.queries.exists():
+        print(f"{args.queries} is not here; nothing to measure")
+        return 0 if os.environ.get("CI") != "true" else 1
+    f = evaluate(args.queries, args.lists, args.show)
+    met = f["recall"] >= 0.99 and f["strict"] == 1 and f["false_match"] <= 0.005
+    met = met and f["review_load"] <= 0.03
+    print("targets met" if met else "TARGETS MISSED")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""Turn a folder of list files into loaded lists.
+
+A folder is read one of two ways:
+
+- With a `manifest.json`, exactly the lists it names are loaded (see `lists/README.md`).
+- Without one, lists are found by the official file names of each format in `FORMATS`. If the
+  folder itself holds a format's files, that is the list and sub-folders are not looked at (they
+  are typically archived older downloads). Otherwise each direct sub-folder holding a format's
+  files is a list. Its id is the format's default id (`us-ofac-sdn`) when only one folder holds
+  that format, and `<default id>-<sub-folder name>` when several do, so no two lists share an id.
+
+Every list is loaded in full or the whole call raises `ListLoadError`: a caller either gets every
+list the folder describes or keeps what it had.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from service.loaders.errors import ListLoadError
+from service.loaders.ofac_csv import FILE_NAMES as OFAC_CSV_FILES
+from service.loaders.ofac_csv import is_ofac_csv, read_ofac_csv
+from service.model import ListInfo, LoadedList, Vessel
+
+MANIFEST = "manifest.json"
+MANIFEST_KEYS = frozenset({"id", "path", "format", "title", "source"})
+REQUIRED_KEYS = ("id", "path", "format")
+# Ids end up in URLs and entity ids ("us-ofac-sdn:37095"), so they stay plain.
+LIST_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+OFAC_SDN_CSV_SOURCE = (
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV"
+)
+
+
+class SourceLoad(Protocol):
+    """What a format's loader hands back: the vessels and what identifies the files read."""
+
+    @property
+    def vessels(self) -> tuple[Vessel, ...]: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def sha256(self) -> dict[str, str]: ...
+
+    @property
+    def published_at(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """One list format: how to load a folder of it and how to recognise one by file names."""
+
+    load: Callable[[Path, str], SourceLoad]
+    detect: Callable[[Path], bool]
+    files: tuple[str, ...]
+    default_id: str
+    title: str
+    source: str | None = None
+
+
+# Adding a format is one entry here.
+FORMATS: dict[str, Format] = {
+    "ofac-csv": Format(
+        read_ofac_csv,
+        is_ofac_csv,
+        OFAC_CSV_FILES,
+        "us-ofac-sdn",
+        "OFAC Specially Designated Nationals (SDN) list",
+        OFAC_SDN_CSV_SOURCE,
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """One list to load: where its files are and what to call it."""
+
+    id: str
+    path: Path
+    format: str
+    title: str
+    source: str | None = None
+
+
+def load_lists(folder: Path) -> list[LoadedList]:
+    """Every list in `folder`, by its manifest if it has one, else by official file names."""
+    return [load_list(entry) for entry in find_lists(folder)]
+
+
+def find_lists(folder: Path) -> list[ListEntry]:
+    """The lists `folder` describes, without loading them."""
+    if not folder.is_dir():
+        raise ListLoadError(f"list folder {folder} does not exist or is not a folder")
+    if (folder / MANIFEST).is_file():
+        return read_manifest(folder)
+    return discover_lists(folder)
+
+
+def load_list(entry: ListEntry) -> LoadedList:
+    spec = _format(entry.format, entry.id)
+    result = spec.load(entry.path, entry.id)
+    if not result.vessels:
+        raise ListLoadError(f"list {entry.id} ({entry.path}) holds no vessel")
+    info = ListInfo(
+        id=entry.id,
+        title=entry.title,
+        version=result.version,
+        loaded_at=datetime.now(UTC),
+        entries=len(result.vessels),
+        source=entry.source,
+        format=entry.format,
+        sha256=dict(result.sha256),
+        published_at=result.published_at,
+    )
+    return LoadedList(info=info, vessels=tuple(result.vessels))
+
+
+def read_manifest(folder: Path) -> list[ListEntry]:
+    """The entries of `folder/manifest.json`, checked before anything is loaded."""
+    path = folder / MANIFEST
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ListLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ListLoadError(f"{path} is not valid UTF-8 JSON: {exc}") from exc
+
+    raw_lists = document.get("lists") if isinstance(document, dict) else None
+    if not isinstance(raw_lists, list) or not raw_lists:
+        raise ListLoadError(f'{path} must be an object with a non-empty "lists" array')
+
+    entries: list[ListEntry] = []
+    for index, raw in enumerate(raw_lists):
+        entry = _manifest_entry(folder, raw, f"{path} lists[{index}]")
+        if any(e.id == entry.id for e in entries):
+            raise ListLoadError(f"{path}: list id {entry.id!r} appears twice")
+        entries.append(entry)
+    return entries
+
+
+def discover_lists(folder: Path) -> list[ListEntry]:
+    """Lists found by official file names in `folder` or, failing that, its direct sub-folders."""
+    here = [(name, folder) for name, spec in FORMATS.items() if spec.detect(folder)]
+    if here:
+        return [_discovered(name, path, several=False) for name, path in here]
+
+    found: list[tuple[str, Path]] = []
+    subfolders = sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
+    for sub in subfolders:
+        found.extend((name, sub) for name, spec in FORMATS.items() if spec.detect(sub))
+    if not found:
+        looked_for = "; ".join(f"{name}: {', '.join(s.files)}" for name, s in FORMATS.items())
+        raise ListLoadError(
+            f"nothing to load in {folder}: no {MANIFEST}, and neither it nor a direct sub-folder "
+            f"holds list files under their official names ({looked_for})"
+        )
+    per_format = {name: sum(1 for n, _ in found if n == name) for name, _ in found}
+    entries = [_discovered(name, path, several=per_format[name] > 1) for name, path in found]
+    ids = [e.id for e in entries]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise ListLoadError(f"sub-folders of {folder} give the same list id: {duplicates}")
+    return entries
+
+
+def file_hashes(paths: Iterable[Path]) -> dict[str, str]:
+    """Full SHA-256 hex digest of each file, by file name.
+
+    Compare with `ListInfo.sha256` to tell whether the files on disk still are the ones loaded.
+    """
+    hashes: dict[str, str] = {}
+    for path in paths:
+        digest = hashlib.sha256()
+        try:
+            with path.open("rb") as handle:
+                for chunk in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(chunk)
+        except OSError as exc:
+            raise ListLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        hashes[path.name] = digest.hexdigest()
+    return hashes
+
+
+def _discovered(format_name: str, path: Path, *, several: bool) -> ListEntry:
+    spec = FORMATS[format_name]
+    list_id = spec.default_id
+    if several:
+        list_id = f"{spec.default_id}-{_slug(path.name)}"
+    return ListEntry(list_id, path, format_name, spec.title, spec.source)
+
+
+def _manifest_entry(folder: Path, raw: Any, where: str) -> ListEntry:
+    if not isinstance(raw, dict):
+        raise ListLoadError(f"{where} must be an object")
+    unknown = sorted(set(raw) - MANIFEST_KEYS)
+    if unknown:
+        raise ListLoadError(f"{where} has unknown keys {unknown}; allowed: {sorted(MANIFEST_KEYS)}")
+    for key in REQUIRED_KEYS:
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise ListLoadError(f"{where} needs a non-empty string {key!r}")
+    for key in ("title", "source"):
+        if raw.get(key) is not None and not isinstance(raw[key], str):
+            raise ListLoadError(f"{where}: {key!r} must be a string")
+
+    list_id = raw["id"]
+    if not LIST_ID_RE.match(list_id):
+        raise ListLoadError(
+            f"{where}: id {list_id!r} must be lower-case letters, digits, '.', '_' or '-'"
+        )
+    spec = _format(raw["format"], list_id)
+    relative = Path(raw["path"])
+    if relative.is_absolute():
+        raise ListLoadError(f"{where}: path {raw['path']!r} must be relative to {folder}")
+    return ListEntry(
+        id=list_id,
+        path=folder / relative,
+        format=raw["format"],
+        title=raw.get("title") or spec.title,
+        source=raw.get("source") if "source" in raw else spec.source,
+    )
+
+
+def _format(name: str, list_id: str) -> Format:
+    try:
+        return FORMATS[name]
+    except KeyError:
+        raise ListLoadError(
+            f"list {list_id}: unknown format {name!r}; known: {', '.join(sorted(FORMATS))}"
+        ) from None
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", name.lower()).strip("-._") or "list"

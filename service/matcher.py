@@ -1,0 +1,347 @@
+"""Screen one vessel against an index: normalise, retrieve candidates, score, explain, decide.
+
+How evidence counts (the README's "How matching decides" says the same to callers):
+- An IMO number is given to a hull for life. The same IMO is decisive whatever the name (ships
+  are renamed); a valid IMO on both sides that differs means another ship, so such a candidate
+  never reaches `match`, whatever its name.
+- An MMSI is the radio identity; the same MMSI is strong evidence, a different one is reported
+  only (it changes when a ship changes flag).
+- Names are compared after normalisation (`names`); hull numbers must agree.
+- Call sign and flag corroborate. A flag that differs is reported but never clears a match:
+  flag hopping is itself a red flag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from service.identifiers import (
+    FlagResult,
+    Imo,
+    normalize_call_sign,
+    normalize_flag,
+    normalize_mmsi,
+    parse_imo,
+)
+from service.index import NameEntry, ScreeningIndex
+from service.model import ListInfo, Vessel
+from service.names import NormalizedName, normalize_name
+
+Decision = Literal["match", "review", "clear"]
+ImoStatus = Literal["exact", "mismatch", "absent", "invalid"]
+IdStatus = Literal["exact", "mismatch", "absent"]
+FlagStatus = Literal["match", "mismatch", "absent"]
+
+# Scores for identifier evidence, on the same 0..1 scale as name similarity.
+IMO_EXACT_FLOOR = 0.95  # same IMO, name entirely different: a renamed ship, still a match
+MMSI_EXACT_ALONE = 0.95
+MMSI_EXACT_FLOOR = 0.85  # same MMSI, unrelated name: review at least
+CALL_SIGN_ALONE = 0.85
+CALL_SIGN_BONUS = 0.05
+FLAG_BONUS = 0.02
+# Two valid, different IMO numbers are two ships; what is left of the score only shows a caller
+# who asked for low thresholds why the look-alike came up.
+IMO_MISMATCH_FACTOR = 0.5
+# Names that agree in words but not in hull numbers (OCEAN STAR 7, OCEAN STAR 8) are two ships.
+NUMBER_MISMATCH_CAP = 0.5
+# One side numbered, the other not (MAIA, MAIA 1): possibly the same ship, never certain.
+NUMBER_MISSING_CAP = 0.88
+# Same name once spellings are folded (MARIYA, MARIA): a match, below the name as written.
+SAME_KEY = 0.95
+SAME_WORDS_OTHER_ORDER = 0.95
+SAME_SOUND_OTHER_SCRIPT = 0.88
+# Retrieval fetches well below the review bar: corroborating evidence can lift a name, and the
+# retrieval score (indel ratio over folded keys) is not the final name score.
+RETRIEVAL_MARGIN = 0.15
+RETRIEVAL_LIMIT = 64
+# A ship's current name is the stronger evidence when two listed ships share a name, one as its
+# name and the other as an alias or a name it no longer carries.
+NAME_KIND_WEIGHT = {"primary": 1.0, "aka": 0.99, "nka": 0.99, "fka": 0.98}
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    match_threshold: float = 0.90
+    review_threshold: float = 0.80
+    default_limit: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A screening request as the caller sent it (already type-checked by the web layer)."""
+
+    name: str | None = None
+    imo: str | int | None = None
+    mmsi: str | int | None = None
+    call_sign: str | None = None
+    flag: str | None = None
+    lists: tuple[str, ...] | None = None
+    threshold: float | None = None
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedQuery:
+    """The query's fields normalised once, and echoed to the caller as understood."""
+
+    name: str | None
+    norm: NormalizedName | None
+    imo: Imo | None
+    mmsi_raw: str | None
+    mmsi: str | None
+    call_sign: str | None
+    flag: FlagResult
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    name: float | None
+    imo: ImoStatus
+    mmsi: IdStatus
+    call_sign: IdStatus
+    flag: FlagStatus
+    matched_name_kind: str | None
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    vessel: Vessel
+    score: float
+    decision: Decision
+    matched_name: str
+    explanation: Explanation
+
+    @property
+    def entity_id(self) -> str:
+        return self.vessel.entity_id
+
+    @property
+    def list_id(self) -> str:
+        return self.vessel.list_id
+
+
+@dataclass(frozen=True, slots=True)
+class Screening:
+    query: PreparedQuery
+    lists: tuple[ListInfo, ...]
+    decision: Decision
+    matches: tuple[Match, ...]
+
+
+def prepare(query: Query) -> PreparedQuery:
+    name = query.name.strip() if query.name else None
+    norm = normalize_name(name) if name else None
+    mmsi_raw = None if query.mmsi is None else str(query.mmsi).strip() or None
+    return PreparedQuery(
+        name=name or None,
+        norm=norm if norm and norm.key else None,
+        imo=parse_imo(query.imo),
+        mmsi_raw=mmsi_raw,
+        mmsi=normalize_mmsi(mmsi_raw),
+        call_sign=normalize_call_sign(query.call_sign),
+        flag=normalize_flag(query.flag),
+    )
+
+
+def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
+    """How alike two normalised names are, 0..1, with hull numbers required to agree."""
+    if q.text == c.text:
+        score = 1.0
+    elif q.key == c.key:
+        score = SAME_KEY
+    elif q.compact == c.compact or q.ordered == c.ordered:
+        score = SAME_WORDS_OTHER_ORDER
+    else:
+        # Edit similarity with a transposition as one edit, over the larger length: one
+        # letter wrong in a five-letter name is a bigger doubt than in a fifteen-letter one.
+        # Folded keys meet transliterations; plain texts keep a typo from being amplified
+        # by the folding (DAWNLIPHT is one letter from DAWNLIGHT, further once PH folds to F).
+        score = max(
+            OSA.normalized_similarity(q.key, c.key), OSA.normalized_similarity(q.text, c.text)
+        )
+        if q.non_latin and q.sound_is_distinctive and q.sound == c.sound:
+            score = max(score, SAME_SOUND_OTHER_SCRIPT)
+    if q.numbers != c.numbers:
+        score = min(score, NUMBER_MISMATCH_CAP if q.numbers and c.numbers else NUMBER_MISSING_CAP)
+    return score
+
+
+def screen(query: Query, index: ScreeningIndex, policy: Policy) -> Screening:
+    """Screen one vessel; every returned match says why it matched."""
+    pq = prepare(query)
+    bar = policy.review_threshold if query.threshold is None else query.threshold
+    limit = policy.default_limit if query.limit is None else query.limit
+    allowed = None if query.lists is None else frozenset(query.lists)
+
+    matches: list[Match] = []
+    for vi in _candidates(pq, index, bar):
+        vessel = index.vessels[vi]
+        if allowed is not None and vessel.list_id not in allowed:
+            continue
+        match = _score(pq, vi, index, policy, bar)
+        if match is not None:
+            matches.append(match)
+    matches.sort(key=lambda m: (-m.score, m.entity_id))
+    matches = matches[:limit]
+    lists = index.lists if allowed is None else tuple(i for i in index.lists if i.id in allowed)
+    return Screening(query=pq, lists=lists, decision=_strongest(matches), matches=tuple(matches))
+
+
+def _strongest(matches: list[Match]) -> Decision:
+    if any(m.decision == "match" for m in matches):
+        return "match"
+    return "review" if matches else "clear"
+
+
+def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[int, None]:
+    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass."""
+    found: dict[int, None] = {}
+    if pq.imo is not None and pq.imo.digits:
+        found.update(dict.fromkeys(index.by_imo.get(pq.imo.digits, ())))
+    if pq.mmsi:
+        found.update(dict.fromkeys(index.by_mmsi.get(pq.mmsi, ())))
+    if pq.call_sign:
+        found.update(dict.fromkeys(index.by_call_sign.get(pq.call_sign, ())))
+    norm = pq.norm
+    if norm is not None:
+        entries: list[int] = []
+        entries.extend(index.by_compact.get(norm.compact, ()))
+        entries.extend(index.by_ordered.get(norm.ordered, ()))
+        if norm.non_latin and norm.sound_is_distinctive:
+            entries.extend(index.by_sound.get(norm.sound, ()))
+        cutoff = max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
+        for _, _, ni in process.extract(
+            norm.key,
+            index.name_keys,
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            limit=RETRIEVAL_LIMIT,
+        ):
+            entries.append(ni)
+        names = index.names
+        found.update(dict.fromkeys(names[ni].vessel for ni in entries))
+    return found
+
+
+def _best_name(pq: PreparedQuery, vi: int, index: ScreeningIndex) -> tuple[float, NameEntry]:
+    assert pq.norm is not None
+    best_score = -1.0
+    best: NameEntry | None = None
+    for ni in index.names_of_vessel[vi]:
+        entry = index.names[ni]
+        s = name_similarity(pq.norm, entry.norm) * NAME_KIND_WEIGHT[entry.kind]
+        if s > best_score:
+            best_score, best = s, entry
+    assert best is not None
+    return best_score, best
+
+
+def _imo_status(pq: PreparedQuery, vessel: Vessel, listed_valid: bool) -> ImoStatus:
+    if pq.imo is None or not vessel.imo:
+        return "absent"
+    if pq.imo.digits == vessel.imo:
+        return "exact"
+    if not pq.imo.valid or not listed_valid:
+        return "invalid"
+    return "mismatch"
+
+
+def _id_status(mine: str | None, listed: str | None) -> IdStatus:
+    if not mine or not listed:
+        return "absent"
+    return "exact" if mine == listed else "mismatch"
+
+
+def _score(
+    pq: PreparedQuery, vi: int, index: ScreeningIndex, policy: Policy, bar: float
+) -> Match | None:
+    vessel = index.vessels[vi]
+    notes: list[str] = []
+    name_score: float | None = None
+    entry: NameEntry | None = None
+    if pq.norm is not None and index.names_of_vessel[vi]:
+        name_score, entry = _best_name(pq, vi, index)
+
+    imo = _imo_status(pq, vessel, index.imo_valid[vi])
+    mmsi = _id_status(pq.mmsi, vessel.mmsi)
+    call_sign = _id_status(pq.call_sign, normalize_call_sign(vessel.call_sign))
+    flag: FlagStatus = "absent"
+    if pq.flag.code and vessel.flags:
+        flag = "match" if pq.flag.code in vessel.flags else "mismatch"
+
+    if imo == "exact":
+        score = IMO_EXACT_FLOOR + (1 - IMO_EXACT_FLOOR) * (
+            1.0 if name_score is None else name_score
+        )
+        notes.append(f"IMO {vessel.imo} is the listed ship's own IMO number; it is decisive")
+        if name_score is not None and name_score < policy.review_threshold:
+            notes.append("the name differs from every listed name: the ship may have been renamed")
+    else:
+        if mmsi == "exact":
+            score = (
+                MMSI_EXACT_ALONE
+                if name_score is None
+                else MMSI_EXACT_FLOOR + (MMSI_EXACT_ALONE + 0.02 - MMSI_EXACT_FLOOR) * name_score
+            )
+            notes.append(f"MMSI {vessel.mmsi} is the listed ship's MMSI")
+        elif name_score is not None:
+            score = name_score
+        elif call_sign == "exact":
+            score = CALL_SIGN_ALONE
+        else:
+            return None
+        if call_sign == "exact" and (name_score is not None or mmsi == "exact"):
+            score = min(1.0, score + CALL_SIGN_BONUS)
+            notes.append(f"call sign {vessel.call_sign} agrees")
+        if flag == "match" and name_score is not None and name_score >= bar:
+            score = min(1.0, score + FLAG_BONUS)
+        if imo == "mismatch":
+            score *= IMO_MISMATCH_FACTOR
+            notes.append(
+                f"IMO {pq.imo.digits if pq.imo else ''} differs from the listed {vessel.imo}: "
+                "both are valid, so this is another ship"
+            )
+        elif imo == "invalid":
+            notes.append("an IMO number fails its check digit, so it was not compared")
+    if mmsi == "mismatch":
+        notes.append(f"MMSI differs from the listed {vessel.mmsi} (MMSIs change with the flag)")
+    if flag == "mismatch":
+        was = pq.flag.code in vessel.former_flags
+        notes.append(
+            f"flag {pq.flag.code} differs from the listed {', '.join(vessel.flags)}"
+            + (" but is a former listed flag" if was else "")
+            + "; a change of flag does not clear a match"
+        )
+    if entry is not None and pq.norm is not None and entry.norm.numbers != pq.norm.numbers:
+        notes.append(
+            f"hull numbers differ: {' '.join(pq.norm.numbers) or 'none'} against "
+            f"{' '.join(entry.norm.numbers) or 'none'}"
+        )
+
+    score = round(score, 4)
+    if score < bar:
+        return None
+    decision: Decision = (
+        "match" if score >= policy.match_threshold and imo != "mismatch" else "review"
+    )
+    explanation = Explanation(
+        name=None if name_score is None else round(name_score, 4),
+        imo=imo,
+        mmsi=mmsi,
+        call_sign=call_sign,
+        flag=flag,
+        matched_name_kind=entry.kind if entry is not None else None,
+        notes=tuple(notes),
+    )
+    return Match(
+        vessel=vessel,
+        score=score,
+        decision=decision,
+        matched_name=entry.listed if entry is not None else vessel.name,
+        explanation=explanation,
+    )

@@ -1,0 +1,223 @@
+"""Vessel-name normalisation: one comparable form for a name written any way.
+
+`MAIA-1`, `m/v Maia 1`, `MAIA I` and `МАЙЯ-1` must meet; `OCEAN STAR 7` and `OCEAN STAR 8` must
+not. The matcher compares `NormalizedName`s only, so listed names and queries go through exactly
+the same steps.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from anyascii import anyascii
+
+# Hull-type prefixes that are not part of a ship's name, as tokens after punctuation is removed
+# ("M/V" and "M.V." both become "M V"). SV and MY are left alone: they begin real listed names
+# ("SV KONSTANTIN"), and a query without them still meets such a name through the fuzzy score.
+_PREFIXES: tuple[tuple[str, ...], ...] = (
+    ("M", "V"),
+    ("M", "T"),
+    ("M", "S"),
+    ("F", "V"),
+    ("S", "S"),
+    ("R", "V"),
+    ("T", "B"),
+    ("MV",),
+    ("MT",),
+    ("MS",),
+    ("SS",),
+    ("FV",),
+    ("RV",),
+    ("MSV",),
+    ("THE",),
+)
+
+# Numbering words that stand before a hull number ("SAM MA NO. 2" is "SAM MA 2").
+_NUMBER_WORDS = frozenset({"NO", "NR", "NUM", "NUMBER", "N"})
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50}
+# A hull number written in roman numerals is small; bigger "numerals" are words (LI, DI, MIX).
+_MAX_ROMAN = 39
+
+_SPLIT_ALNUM = re.compile(r"(?<=[A-Z])(?=[0-9])|(?<=[0-9])(?=[A-Z])")
+_NON_ALNUM = re.compile(r"[^A-Z0-9]+")
+_VOWELS = re.compile(r"[AEIOUY]")
+_REPEATS = re.compile(r"(.)\1+")
+
+# Transliterations and spellings disagree on how sounds are written (Cyrillic Х as KH or H, Щ as
+# SHCH or SCH, Я as YA or IA; CAPTAIN and KAPITAN); these fold the disagreements into one
+# spelling. One left-to-right pass, so a folded letter is never folded again.
+_FOLDS = {
+    "SHCH": "SH",
+    "SCH": "SH",
+    "TCH": "CH",
+    "KH": "H",
+    "PH": "F",
+    "CK": "K",
+    "CH": "CH",
+    "SH": "SH",
+    "ZH": "J",
+    "Q": "K",
+    "C": "K",
+    "W": "V",
+    "X": "KS",
+    "Y": "I",
+}
+_FOLD = re.compile("|".join(sorted(_FOLDS, key=len, reverse=True)))
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedName:
+    """A name reduced to comparable forms.
+
+    text: upper-case Latin tokens joined by single spaces, prefixes gone, numerals as digits.
+    key: `text` with spellings folded (Y as I, KH as H, doubled letters single ...), so that
+        MARIYA meets MARIA and MAYYA meets MAIA; the matcher compares keys.
+    compact: `key` without spaces, so "HWANG GUM SAN" meets "HWANGGUMSAN".
+    ordered: the key's words sorted, so word order does not matter.
+    numbers: the hull numbers in the name, which must agree for two names to be one ship.
+    sound: the key without vowels, for names that came from another script (LEDI R, LADY R).
+    non_latin: the original was written (at least partly) in another script.
+    """
+
+    text: str
+    key: str
+    compact: str
+    ordered: str
+    numbers: tuple[str, ...]
+    sound: str
+    non_latin: bool
+
+    @property
+    def sound_is_distinctive(self) -> bool:
+        """A vowel-less key of two letters or fewer would meet too many unrelated names."""
+        return sum(ch.isalpha() for ch in self.sound) >= 3
+
+
+def _is_roman(token: str) -> bool:
+    return bool(token) and all(ch in _ROMAN_VALUES for ch in token)
+
+
+def roman_to_int(token: str) -> int | None:
+    """The value of a well-formed roman numeral up to XXXIX, else None."""
+    if not _is_roman(token):
+        return None
+    total = 0
+    previous = 0
+    for ch in reversed(token):
+        value = _ROMAN_VALUES[ch]
+        if value < previous:
+            total -= value
+        else:
+            total += value
+            previous = value
+    if not 1 <= total <= _MAX_ROMAN or _int_to_roman(total) != token:
+        return None
+    return total
+
+
+def _int_to_roman(value: int) -> str:
+    out = []
+    for numeral, amount in (("XL", 40), ("X", 10), ("IX", 9), ("V", 5), ("IV", 4), ("I", 1)):
+        while value >= amount:
+            out.append(numeral)
+            value -= amount
+    return "".join(out)
+
+
+def _has_non_latin(text: str) -> bool:
+    for ch in text:
+        if ord(ch) < 0x250:
+            continue
+        if unicodedata.category(ch).startswith("L"):
+            return True
+    return False
+
+
+def transliterate(text: str) -> str:
+    """Any script to Latin ASCII.
+
+    Han and Hangul syllables are transliterated one by one and spaced, because lists write
+    Chinese and Korean ship names syllable by syllable ("FU YUAN YU", "HWANG GUM SAN").
+    """
+    parts: list[str] = []
+    for ch in unicodedata.normalize("NFKC", text):
+        if ord(ch) < 0x80:
+            parts.append(ch)
+            continue
+        name = unicodedata.name(ch, "")
+        latin = anyascii(ch)
+        if name.startswith(("CJK", "HANGUL")):
+            parts.append(f" {latin} ")
+        else:
+            parts.append(latin)
+    return "".join(parts)
+
+
+def _strip_prefixes(tokens: list[str]) -> list[str]:
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for prefix in _PREFIXES:
+            n = len(prefix)
+            if len(tokens) > n and tuple(tokens[:n]) == prefix:
+                tokens = tokens[n:]
+                changed = True
+                break
+    return tokens
+
+
+def _numerals_to_digits(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    for i, token in enumerate(tokens):
+        if token in _NUMBER_WORDS and i + 1 < len(tokens) and tokens[i + 1].isdigit() and out:
+            continue  # "NO 2" -> "2"
+        if token.isdigit():
+            out.append(str(int(token)))  # "07" and "7" are one hull number
+            continue
+        # Only a last word after the name proper is a hull numeral: "ARK III" but not "LI MING".
+        value = roman_to_int(token) if i == len(tokens) - 1 and i > 0 else None
+        out.append(str(value) if value is not None else token)
+    return out
+
+
+def fold_spelling(text: str) -> str:
+    """Fold the letters that transliterations and spellings disagree on into one."""
+    words = []
+    for word in text.split():
+        if not word.isdigit():
+            word = _REPEATS.sub(r"\1", _FOLD.sub(lambda m: _FOLDS[m.group()], word))
+        words.append(word)
+    return " ".join(words)
+
+
+def sound_key(key: str) -> str:
+    """A folded key without the vowels after each word's first letter."""
+    return " ".join(
+        w if w.isdigit() else _REPEATS.sub(r"\1", w[0] + _VOWELS.sub("", w[1:]))
+        for w in key.split()
+    )
+
+
+@lru_cache(maxsize=65536)
+def normalize_name(raw: str) -> NormalizedName:
+    """Normalise a vessel name, from any script and in any style, into comparable forms."""
+    non_latin = _has_non_latin(raw)
+    latin = transliterate(raw).upper().replace("&", " AND ")
+    latin = latin.replace("'", "").replace("`", "")  # O'HARA, not O HARA
+    latin = _SPLIT_ALNUM.sub(" ", _NON_ALNUM.sub(" ", latin))
+    tokens = _numerals_to_digits(_strip_prefixes(latin.split()))
+    text = " ".join(tokens)
+    key = fold_spelling(text)
+    return NormalizedName(
+        text=text,
+        key=key,
+        compact=_REPEATS.sub(r"\1", key.replace(" ", "")),
+        ordered=" ".join(sorted(key.split())),
+        numbers=tuple(sorted(t for t in tokens if t.isdigit())),
+        sound=sound_key(key),
+        non_latin=non_latin,
+    )

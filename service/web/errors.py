@@ -1,0 +1,100 @@
+"""Every error as `application/problem+json` (RFC 9457); never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, json
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("service.web")
+
+PROBLEM_JSON = "application/problem+json"
+VALIDATION_TYPE = "urn:vessel-screen:problem:validation"
+
+
+class ApiProblem(Exception):
+    """An error the core or a route wants answered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        type_: str = "about:blank",
+        errors: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_
+        self.errors = errors
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    request_id = g.get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def validation_problem(errors: dict[str, Any]) -> ApiProblem:
+    fields = ", ".join(sorted(errors))
+    return ApiProblem(
+        422, "Invalid request", f"These fields are not valid: {fields}.", VALIDATION_TYPE, errors
+    )
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiProblem)
+    def _api_problem(exc: ApiProblem) -> Response:
+        return problem(exc.status, exc.title, exc.detail, exc.type, exc.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        if isinstance(exc, InternalServerError):
+            return _unexpected(exc)
+        status = exc.code or 500
+        # Keep headers that belong to the status (Allow on 405, Retry-After on 429 ...).
+        headers = {
+            k: v
+            for k, v in exc.get_headers()
+            if k.lower() not in ("content-type", "content-length")
+        }
+        title = exc.name or "Error"
+        return problem(status, title, _plain_detail(exc), headers=headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        original = getattr(exc, "original_exception", None) or exc
+        log.error("unexpected error", exc_info=original)
+        return problem(
+            500,
+            "Internal Server Error",
+            "The service failed to answer this request; it has been logged with its request id.",
+        )
+
+
+def _plain_detail(exc: HTTPException) -> str:
+    details = {
+        404: "There is nothing at this path.",
+        405: "This path does not accept this method.",
+        413: "The request body is larger than this service accepts.",
+        415: "Send the body as application/json.",
+    }
+    return details.get(exc.code or 0, exc.description or exc.name or "")

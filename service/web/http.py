@@ -1,0 +1,41 @@
+"""The few HTTP helpers every route shares: JSON in, JSON out, the serving state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, json, request
+
+from service.serving import Serving
+from service.web.errors import ApiProblem
+
+
+def json_body() -> Any:
+    """The request's JSON body, or the right problem: 415 wrong type, 400 malformed."""
+    if not request.is_json:
+        raise ApiProblem(
+            415,
+            "Unsupported Media Type",
+            f"Send the body as application/json, not {request.mimetype or 'nothing'}.",
+        )
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.")
+    return data
+
+
+def json_response(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def state() -> Serving:
+    serving: Serving = current_app.extensions["vessel_screen"]
+    return serving
+
+
+def serving() -> Serving:
+    """The serving state, or 503 while no list is loaded."""
+    current = state()
+    if current.index is None:
+        raise ApiProblem(503, "Service Unavailable", "No sanctions list is loaded yet.")
+    return current

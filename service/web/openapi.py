@@ -1,0 +1,168 @@
+"""Build the OpenAPI 3.1 document from the marshmallow schemas.
+
+`openapi.yaml` at the top of the repo is this document, exported with `make openapi`; a test
+fails when the two differ, so the published contract always describes the running code.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from service.web import schemas
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM: {"schema": "Problem"}}}
+
+
+def _json(schema: str, description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+_BAD_INPUT = {
+    "400": _problem("The body is not valid JSON."),
+    "413": _problem("The body is larger than the service accepts."),
+    "415": _problem("The body is not application/json."),
+    "422": _problem("A field is missing or not valid; `errors` names each one."),
+    "503": _problem("No list is loaded yet."),
+}
+
+
+def build_spec() -> dict[str, Any]:
+    spec = APISpec(
+        title="Vessel sanctions screening API",
+        version="1.0.0",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={
+            "description": (
+                "Screens a vessel's name, IMO number, MMSI, call sign and flag against the "
+                "loaded sanctions lists and explains every match. Errors are "
+                "application/problem+json (RFC 9457)."
+            ),
+            "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
+        },
+    )
+    for name, schema in (
+        ("ScreenRequest", schemas.ScreenRequestSchema),
+        ("ScreenResponse", schemas.ScreenResponseSchema),
+        ("ListsResponse", schemas.ListsResponseSchema),
+        ("VesselDetail", schemas.VesselDetailSchema),
+        ("Health", schemas.HealthSchema),
+        ("Ready", schemas.ReadySchema),
+        ("Problem", schemas.ProblemSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+
+    spec.path(
+        path="/v1/screen",
+        operations={
+            "post": {
+                "operationId": "screen",
+                "summary": "Screen one vessel",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "ScreenRequest"}},
+                },
+                "responses": {"200": _json("ScreenResponse", "The screening.")} | _BAD_INPUT,
+            }
+        },
+    )
+    spec.path(
+        path="/v1/lists",
+        operations={
+            "get": {
+                "operationId": "lists",
+                "summary": "The loaded lists, their versions and sources",
+                "responses": {
+                    "200": _json("ListsResponse", "Every loaded list."),
+                    "503": _BAD_INPUT["503"],
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/vessels/{entity_id}",
+        operations={
+            "get": {
+                "operationId": "vessel",
+                "summary": "One listed vessel with every field and its provenance",
+                "parameters": [
+                    {
+                        "name": "entity_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "`<list id>:<source id>`, as in a match.",
+                    }
+                ],
+                "responses": {
+                    "200": _json("VesselDetail", "The vessel."),
+                    "404": _problem("No listed vessel has this id."),
+                    "503": _BAD_INPUT["503"],
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/healthz",
+        operations={
+            "get": {
+                "operationId": "healthz",
+                "summary": "The process serves",
+                "responses": {"200": _json("Health", "Alive.")},
+            }
+        },
+    )
+    spec.path(
+        path="/readyz",
+        operations={
+            "get": {
+                "operationId": "readyz",
+                "summary": "Lists are loaded and every backing store answers",
+                "responses": {
+                    "200": _json("Ready", "Ready to screen."),
+                    "503": _json("Ready", "Not ready; `reasons` says why."),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/openapi.yaml",
+        operations={
+            "get": {
+                "operationId": "openapi",
+                "summary": "This document",
+                "responses": {
+                    "200": {
+                        "description": "OpenAPI 3.1",
+                        "content": {"application/yaml": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
+    document = spec.to_dict()
+    order = ("openapi", "info", "paths", "components")
+    return {key: document[key] for key in order} | {
+        k: v for k, v in document.items() if k not in order
+    }
+
+
+class _NoAliases(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+@lru_cache(maxsize=1)
+def spec_yaml() -> str:
+    return yaml.dump(
+        build_spec(), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100
+    )

@@ -1,0 +1,109 @@
+"""Core objects to plain dicts shaped like the schemas; the schemas then dump them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from service.identifiers import mid_country
+from service.matcher import Match, PreparedQuery, Screening
+from service.model import ListInfo, Vessel
+
+
+def list_ref(info: ListInfo) -> dict[str, Any]:
+    return {
+        "id": info.id,
+        "version": info.version,
+        "loaded_at": info.loaded_at,
+        "entries": info.entries,
+    }
+
+
+def vessel(v: Vessel) -> dict[str, Any]:
+    return {
+        "name": v.name,
+        "aliases": list(v.aliases),
+        "former_names": list(v.former_names),
+        "imo": v.imo,
+        "mmsi": v.mmsi,
+        "call_sign": v.call_sign,
+        "flags": list(v.flags),
+        "former_flags": list(v.former_flags),
+        "vessel_type": v.vessel_type,
+        "build_year": v.build_year,
+        "tonnage": v.tonnage,
+        "gross_registered_tonnage": v.gross_registered_tonnage,
+        "owner": v.owner,
+        "programs": list(v.programs),
+        "listed_on": v.listed_on,
+    }
+
+
+def query_echo(pq: PreparedQuery) -> dict[str, Any]:
+    imo = pq.imo
+    return {
+        "name": pq.name,
+        "name_normalized": pq.norm.text if pq.norm else None,
+        "imo": (imo.digits or imo.raw) if imo else None,
+        "imo_valid": imo.valid if imo else None,
+        "mmsi": pq.mmsi or pq.mmsi_raw,
+        "mmsi_valid": (pq.mmsi is not None) if pq.mmsi_raw else None,
+        "mmsi_flag": mid_country(pq.mmsi) if pq.mmsi else None,
+        "call_sign": pq.call_sign,
+        "flag": pq.flag.code,
+        "flag_recognized": pq.flag.known,
+    }
+
+
+def warnings(pq: PreparedQuery) -> list[str]:
+    out = []
+    if pq.imo is not None and not pq.imo.valid:
+        out.append(
+            f"IMO {pq.imo.raw!r} is not a valid IMO number (7 digits with a check digit); "
+            "it was compared only for an exact listed match"
+        )
+    if pq.mmsi_raw and pq.mmsi is None:
+        out.append(f"MMSI {pq.mmsi_raw!r} is not 9 digits; it was not compared")
+    if not pq.flag.known:
+        out.append(f"flag {pq.flag.raw!r} is not a recognised country; it was not compared")
+    return out
+
+
+def match(m: Match) -> dict[str, Any]:
+    e = m.explanation
+    return {
+        "entity_id": m.entity_id,
+        "list": m.list_id,
+        "score": m.score,
+        "decision": m.decision,
+        "matched_name": m.matched_name,
+        "vessel": vessel(m.vessel),
+        "explanation": {
+            "name": e.name,
+            "imo": e.imo,
+            "mmsi": e.mmsi,
+            "call_sign": e.call_sign,
+            "flag": e.flag,
+            "matched_name_kind": e.matched_name_kind,
+            "notes": list(e.notes),
+        },
+        "port_calls": [],
+        "risk_flags": [],
+        "risk_details": [],
+    }
+
+
+def screening(
+    s: Screening, screening_id: UUID, screened_at: datetime, reference: str | None
+) -> dict[str, Any]:
+    return {
+        "screening_id": screening_id,
+        "screened_at": screened_at,
+        "reference": reference,
+        "query": query_echo(s.query),
+        "lists": [list_ref(i) for i in s.lists],
+        "decision": s.decision,
+        "matches": [match(m) for m in s.matches],
+        "warnings": warnings(s.query),
+    }

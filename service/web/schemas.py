@@ -1,0 +1,251 @@
+"""Marshmallow schemas: every request body is loaded, and every answer dumped, through these.
+
+They are also the source of `openapi.yaml` (see `web/openapi.py`), so the contract and the code
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+# Upper bound of every free-text field; the service's own setting (MAX_STRING_LENGTH) can only
+# lower it, so the published contract stays true whatever the configuration.
+MAX_STRING = 200
+MAX_LISTS = 50
+
+
+class StrOrInt(fields.Field):
+    """A string or an integer (not a float, not a boolean), kept as given for the matcher."""
+
+    default_error_messages = {"invalid": "Must be a string or an integer."}  # noqa: RUF012
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and len(value) > MAX_STRING:
+            raise ValidationError(f"Longer than maximum length {MAX_STRING}.")
+        return value
+
+
+class StrictFloat(fields.Float):
+    """A JSON number; unlike marshmallow's Float, a numeric string or a boolean is refused."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _text(**kwargs: Any) -> fields.String:
+    return fields.String(validate=validate.Length(max=MAX_STRING), **kwargs)
+
+
+_ID_ONE_OF = [{"type": "string", "maxLength": MAX_STRING}, {"type": "integer"}, {"type": "null"}]
+
+
+class ScreenRequestSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = _text(
+        allow_none=True,
+        metadata={"description": "Vessel name in any script, case or style (prefixes like M/V)."},
+    )
+    imo = StrOrInt(
+        allow_none=True,
+        metadata={
+            "oneOf": _ID_ONE_OF,
+            "description": 'IMO: 9161003, "IMO 9161003" or "IMO9161003"; check digit verified.',
+        },
+    )
+    mmsi = StrOrInt(
+        allow_none=True,
+        metadata={"oneOf": _ID_ONE_OF, "description": "MMSI, 9 digits."},
+    )
+    call_sign = _text(allow_none=True)
+    flag = _text(
+        allow_none=True,
+        metadata={"description": "ISO 3166 alpha-2 or alpha-3 code, or an English country name."},
+    )
+    lists = fields.List(
+        fields.String(validate=validate.Length(min=1, max=MAX_STRING)),
+        validate=validate.Length(min=1, max=MAX_LISTS),
+        allow_none=True,
+        metadata={"description": "Restrict to these list ids; default every loaded list."},
+    )
+    threshold = StrictFloat(
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(min=0, max=1),
+        metadata={"description": "Lowest score returned; default from configuration."},
+    )
+    limit = fields.Integer(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=1, max=100),
+        metadata={"description": "Most matches returned; default 10."},
+    )
+    reference = _text(allow_none=True, metadata={"description": "Caller's own id, echoed back."})
+
+    @validates_schema
+    def _needs_an_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not any(str(data.get(f) or "").strip() for f in ("name", "imo", "mmsi")):
+            raise ValidationError(
+                "At least one of name, imo, mmsi is required.", field_name="_schema"
+            )
+
+
+class QueryEchoSchema(Schema):
+    name = fields.String(allow_none=True)
+    name_normalized = fields.String(allow_none=True)
+    imo = fields.String(allow_none=True)
+    imo_valid = fields.Boolean(allow_none=True)
+    mmsi = fields.String(allow_none=True)
+    mmsi_valid = fields.Boolean(allow_none=True)
+    mmsi_flag = fields.String(
+        allow_none=True, metadata={"description": "Flag state named by the MMSI's MID."}
+    )
+    call_sign = fields.String(allow_none=True)
+    flag = fields.String(allow_none=True, metadata={"description": "ISO 3166 alpha-2."})
+    flag_recognized = fields.Boolean()
+
+
+class ListRefSchema(Schema):
+    id = fields.String(required=True)
+    version = fields.String(required=True)
+    loaded_at = fields.DateTime(required=True)
+    entries = fields.Integer(required=True)
+
+
+class VesselSchema(Schema):
+    name = fields.String(required=True)
+    aliases = fields.List(fields.String(), required=True)
+    former_names = fields.List(fields.String(), required=True)
+    imo = fields.String(allow_none=True)
+    mmsi = fields.String(allow_none=True)
+    call_sign = fields.String(allow_none=True)
+    flags = fields.List(fields.String(), required=True)
+    former_flags = fields.List(fields.String(), required=True)
+    vessel_type = fields.String(allow_none=True)
+    build_year = fields.Integer(allow_none=True)
+    tonnage = fields.Integer(allow_none=True)
+    gross_registered_tonnage = fields.Integer(allow_none=True)
+    owner = fields.String(allow_none=True)
+    programs = fields.List(fields.String(), required=True)
+    listed_on = fields.String(allow_none=True)
+
+
+class ExplanationSchema(Schema):
+    name = fields.Float(allow_none=True, metadata={"description": "Best name similarity, 0..1."})
+    imo = fields.String(
+        required=True, validate=validate.OneOf(["exact", "mismatch", "absent", "invalid"])
+    )
+    mmsi = fields.String(required=True, validate=validate.OneOf(["exact", "mismatch", "absent"]))
+    call_sign = fields.String(
+        required=True, validate=validate.OneOf(["exact", "mismatch", "absent"])
+    )
+    flag = fields.String(required=True, validate=validate.OneOf(["match", "mismatch", "absent"]))
+    matched_name_kind = fields.String(
+        allow_none=True, validate=validate.OneOf(["primary", "aka", "fka", "nka"])
+    )
+    notes = fields.List(fields.String(), required=True)
+
+
+class PortCallSchema(Schema):
+    port = fields.String(required=True)
+    locode = fields.String(allow_none=True)
+    country = fields.String(allow_none=True)
+    arrived_at = fields.DateTime(required=True)
+    departed_at = fields.DateTime(allow_none=True)
+    source = fields.String(required=True)
+    note = fields.String(allow_none=True)
+    confidence = fields.Float(allow_none=True)
+    risk = fields.List(fields.String(), required=True)
+
+
+class RiskFlagSchema(Schema):
+    code = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class MatchSchema(Schema):
+    entity_id = fields.String(required=True)
+    list = fields.String(required=True)
+    score = fields.Float(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["match", "review"]))
+    matched_name = fields.String(required=True)
+    vessel = fields.Nested(VesselSchema, required=True)
+    explanation = fields.Nested(ExplanationSchema, required=True)
+    port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
+    risk_flags = fields.List(fields.String(), required=True)
+    risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
+
+
+class ScreenResponseSchema(Schema):
+    screening_id = fields.UUID(required=True)
+    screened_at = fields.DateTime(required=True)
+    reference = fields.String(allow_none=True)
+    query = fields.Nested(QueryEchoSchema, required=True)
+    lists = fields.List(fields.Nested(ListRefSchema), required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["match", "review", "clear"]))
+    matches = fields.List(fields.Nested(MatchSchema), required=True)
+    warnings = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "What in the query was not understood (unknown flag ...)."},
+    )
+
+
+class ListInfoSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    source = fields.String(allow_none=True)
+    format = fields.String(required=True)
+    version = fields.String(required=True)
+    loaded_at = fields.DateTime(required=True)
+    sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    entries = fields.Integer(required=True)
+    last_error = fields.String(allow_none=True)
+
+
+class ListsResponseSchema(Schema):
+    lists = fields.List(fields.Nested(ListInfoSchema), required=True)
+
+
+class VesselNameSchema(Schema):
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(["primary", "aka", "fka", "nka"]))
+
+
+class VesselDetailSchema(VesselSchema):
+    entity_id = fields.String(required=True)
+    list = fields.Nested(ListRefSchema, required=True)
+    names = fields.List(fields.Nested(VesselNameSchema), required=True)
+    remarks = fields.String(allow_none=True)
+    source_record = fields.Dict(required=True)
+    port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
+    risk_flags = fields.List(fields.String(), required=True)
+    risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+
+
+class ReadySchema(Schema):
+    status = fields.String(required=True)
+    reasons = fields.List(fields.String(), required=True)
+    lists = fields.List(fields.Nested(ListRefSchema), required=True)
+
+
+class ProblemSchema(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        metadata={"description": "For validation errors: each bad field and what is wrong."}
+    )
+    request_id = fields.String()

@@ -1,0 +1,59 @@
+"""POST /v1/screen: HTTP in, `matcher.screen` on the serving index, HTTP out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response
+from marshmallow import ValidationError
+
+from service.matcher import Query, screen
+from service.web import render
+from service.web.errors import validation_problem
+from service.web.http import json_body, json_response, serving
+from service.web.schemas import ScreenRequestSchema, ScreenResponseSchema
+
+bp = Blueprint("screen", __name__)
+_request_schema = ScreenRequestSchema()
+_response_schema = ScreenResponseSchema()
+
+
+def load_query(data: Any) -> tuple[Query, str | None]:
+    if not isinstance(data, dict):
+        raise validation_problem({"_schema": ["The body must be a JSON object."]})
+    try:
+        body = _request_schema.load(data)
+    except ValidationError as exc:
+        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        raise validation_problem(messages) from None
+    lists = body.get("lists")
+    query = Query(
+        name=body.get("name"),
+        imo=body.get("imo"),
+        mmsi=body.get("mmsi"),
+        call_sign=body.get("call_sign"),
+        flag=body.get("flag"),
+        lists=tuple(lists) if lists is not None else None,
+        threshold=body.get("threshold"),
+        limit=body.get("limit"),
+    )
+    return query, body.get("reference")
+
+
+@bp.post("/v1/screen")
+def screen_one() -> Response:
+    query, reference = load_query(json_body())
+    state = serving()
+    index = state.index
+    assert index is not None
+    if query.lists is not None:
+        unknown = sorted(set(query.lists) - set(index.list_ids))
+        if unknown:
+            raise validation_problem(
+                {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
+            )
+    result = screen(query, index, state.policy)
+    body = render.screening(result, uuid.uuid4(), datetime.now(UTC), reference)
+    return json_response(_response_schema.dump(body))

@@ -1,0 +1,33 @@
+"""Shared test fixtures.
+
+Tests that read the real published files in ../shared/data skip where that folder is absent (a
+user's machine) and fail in CI (`CI=true`), where it must be present.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SHARED = REPO_ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+BUNDLED_LISTS = REPO_ROOT / "lists"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ../shared/data; skips the test when it is absent, fails when CI=true."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        message = f"{path} is not here"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}, and CI=true needs the shared data", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ofac_dir() -> Path:
+    return shared_path("ofac")
