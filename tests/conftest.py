@@ -31,3 +31,24 @@ def shared_path(*parts: str) -> Path:
 @pytest.fixture(scope="session")
 def ofac_dir() -> Path:
     return shared_path("ofac")
+
+
+@pytest.fixture(scope="session")
+def sample_app():  # type: ignore[no-untyped-def]
+    """The service on its embedded default: the bundled sample lists."""
+    from service import create_app
+
+    return create_app(lists_dir=BUNDLED_LISTS)
+
+
+@pytest.fixture(scope="session")
+def ofac_app(ofac_dir: Path):  # type: ignore[no-untyped-def]
+    """The service serving the real OFAC SDN files."""
+    from service import create_app
+
+    return create_app(lists_dir=ofac_dir)
+
+
+@pytest.fixture()
+def client(sample_app):  # type: ignore[no-untyped-def]
+    return sample_app.test_client()

@@ -143,13 +143,22 @@ def build_spec() -> dict[str, Any]:
                 "responses": {
                     "200": {
                         "description": "OpenAPI 3.1",
-                        "content": {"application/yaml": {"schema": {"type": "string"}}},
+                        "content": {"application/yaml": {"schema": {"type": "object"}}},
                     }
                 },
             }
         },
     )
     document = spec.to_dict()
+    # "At least one of name, imo, mmsi" in the document's own terms, so generated clients and
+    # fuzzers know it too.
+    document["components"]["schemas"]["ScreenRequest"]["anyOf"] = [
+        {"required": [field], "properties": {field: {"type": "string", "pattern": r"\S"}}}
+        for field in ("name", "imo", "mmsi")
+    ] + [
+        {"required": [field], "properties": {field: {"type": "integer"}}}
+        for field in ("imo", "mmsi")
+    ]
     order = ("openapi", "info", "paths", "components")
     return {key: document[key] for key in order} | {
         k: v for k, v in document.items() if k not in order

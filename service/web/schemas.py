@@ -16,14 +16,41 @@ MAX_STRING = 200
 MAX_LISTS = 50
 
 
+def json_integer(value: Any) -> int | None:
+    """The value as an int if it is a JSON integer, else None.
+
+    JSON Schema counts 5.0 as the integer 5, and so does this; 2.5, "5" and true are not.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+class JsonInteger(fields.Integer):
+    """An integer as JSON Schema means it: no strings, no booleans, no fractions."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        number = json_integer(value)
+        if number is None:
+            raise self.make_error("invalid")
+        return super()._deserialize(number, attr, data, **kwargs)
+
+
 class StrOrInt(fields.Field):
-    """A string or an integer (not a float, not a boolean), kept as given for the matcher."""
+    """A string or a JSON integer (not a fraction, not a boolean), kept as given."""
 
     default_error_messages = {"invalid": "Must be a string or an integer."}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise self.make_error("invalid")
+        if not isinstance(value, str):
+            number = json_integer(value)
+            if number is None:
+                raise self.make_error("invalid")
+            return number
         if isinstance(value, str) and len(value) > MAX_STRING:
             raise ValidationError(f"Longer than maximum length {MAX_STRING}.")
         return value
@@ -81,7 +108,7 @@ class ScreenRequestSchema(Schema):
         validate=validate.Range(min=0, max=1),
         metadata={"description": "Lowest score returned; default from configuration."},
     )
-    limit = fields.Integer(
+    limit = JsonInteger(
         strict=True,
         allow_none=True,
         validate=validate.Range(min=1, max=100),
@@ -91,7 +118,8 @@ class ScreenRequestSchema(Schema):
 
     @validates_schema
     def _needs_an_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if not any(str(data.get(f) or "").strip() for f in ("name", "imo", "mmsi")):
+        given = (data.get(f) for f in ("name", "imo", "mmsi"))
+        if not any(value is not None and str(value).strip() for value in given):
             raise ValidationError(
                 "At least one of name, imo, mmsi is required.", field_name="_schema"
             )
