@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from service.identifiers import is_valid_imo, normalize_call_sign
 from service.model import ListInfo, LoadedList, NameKind, Vessel
@@ -52,6 +53,9 @@ class ScreeningIndex:
     by_ordered: dict[str, tuple[int, ...]]
     by_sound: dict[str, tuple[int, ...]]
     by_entity: dict[str, int] = field(repr=False)
+    # Views derived from this version's vessels that a face of the service wants to compute
+    # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def list_ids(self) -> tuple[str, ...]:

@@ -7,8 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from service.identifiers import mid_country
+from service.index import ScreeningIndex
 from service.matcher import Match, PreparedQuery, Screening
 from service.model import ListInfo, Vessel
+from service.web.schemas import Dumped, VesselSchema
+
+_vessel_schema = VesselSchema()
 
 
 def list_ref(info: ListInfo) -> dict[str, Any]:
@@ -38,6 +42,15 @@ def vessel(v: Vessel) -> dict[str, Any]:
         "programs": list(v.programs),
         "listed_on": v.listed_on,
     }
+
+
+def dumped_vessel(index: ScreeningIndex, v: Vessel) -> Dumped:
+    """The vessel as `VesselSchema` dumps it, computed once per list version."""
+    cache: dict[str, Dumped] = index.memo.setdefault("web.vessel", {})
+    dumped = cache.get(v.entity_id)
+    if dumped is None:
+        dumped = cache[v.entity_id] = Dumped(_vessel_schema.dump(vessel(v)))
+    return dumped
 
 
 def query_echo(pq: PreparedQuery) -> dict[str, Any]:
@@ -70,7 +83,7 @@ def warnings(pq: PreparedQuery) -> list[str]:
     return out
 
 
-def match(m: Match) -> dict[str, Any]:
+def match(m: Match, index: ScreeningIndex) -> dict[str, Any]:
     e = m.explanation
     return {
         "entity_id": m.entity_id,
@@ -78,7 +91,7 @@ def match(m: Match) -> dict[str, Any]:
         "score": m.score,
         "decision": m.decision,
         "matched_name": m.matched_name,
-        "vessel": vessel(m.vessel),
+        "vessel": dumped_vessel(index, m.vessel),
         "explanation": {
             "name": e.name,
             "imo": e.imo,
@@ -95,7 +108,11 @@ def match(m: Match) -> dict[str, Any]:
 
 
 def screening(
-    s: Screening, screening_id: UUID, screened_at: datetime, reference: str | None
+    s: Screening,
+    index: ScreeningIndex,
+    screening_id: UUID,
+    screened_at: datetime,
+    reference: str | None,
 ) -> dict[str, Any]:
     return {
         "screening_id": screening_id,
@@ -104,6 +121,6 @@ def screening(
         "query": query_echo(s.query),
         "lists": [list_ref(i) for i in s.lists],
         "decision": s.decision,
-        "matches": [match(m) for m in s.matches],
+        "matches": [match(m, index) for m in s.matches],
         "warnings": warnings(s.query),
     }

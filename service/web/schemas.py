@@ -65,6 +65,23 @@ class StrictFloat(fields.Float):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
+class Dumped(dict[str, Any]):
+    """A nested object already dumped by its own schema (and cached): passed through as is."""
+
+
+class CachedNested(fields.Nested):
+    """Nested, except that a `Dumped` value is not serialised a second time.
+
+    Listed vessels do not change within a list version, so each is dumped by `VesselSchema`
+    once and reused by every answer that names it; the document still shows the schema.
+    """
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        if isinstance(value, Dumped):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 def _text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=MAX_STRING), **kwargs)
 
@@ -204,7 +221,7 @@ class MatchSchema(Schema):
     score = fields.Float(required=True)
     decision = fields.String(required=True, validate=validate.OneOf(["match", "review"]))
     matched_name = fields.String(required=True)
-    vessel = fields.Nested(VesselSchema, required=True)
+    vessel = CachedNested(VesselSchema, required=True)
     explanation = fields.Nested(ExplanationSchema, required=True)
     port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
     risk_flags = fields.List(fields.String(), required=True)

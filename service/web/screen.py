@@ -55,5 +55,5 @@ def screen_one() -> Response:
                 {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
             )
     result = screen(query, index, state.policy)
-    body = render.screening(result, uuid.uuid4(), datetime.now(UTC), reference)
+    body = render.screening(result, index, uuid.uuid4(), datetime.now(UTC), reference)
     return json_response(_response_schema.dump(body))
