@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Response, current_app, json, request
+from flask import Response, current_app, request
 
 from service.serving import Serving
 from service.web.errors import ApiProblem
@@ -24,8 +25,12 @@ def json_body() -> Any:
     return data
 
 
+def to_json(body: Any) -> str:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+
+
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status=status, mimetype="application/json")
+    return Response(to_json(body), status=status, mimetype="application/json")
 
 
 def state() -> Serving:
