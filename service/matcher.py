@@ -214,7 +214,11 @@ def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[in
         entries.extend(index.by_ordered.get(norm.ordered, ()))
         if norm.non_latin and norm.sound_is_distinctive:
             entries.extend(index.by_sound.get(norm.sound, ()))
+        names = index.names
         cutoff = max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
+        # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
+        # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
+        numbered_out = bool(norm.numbers) and NUMBER_MISMATCH_CAP + RETRIEVAL_MARGIN < bar
         for _, _, ni in process.extract(
             norm.key,
             index.name_keys,
@@ -222,8 +226,10 @@ def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[in
             score_cutoff=cutoff,
             limit=RETRIEVAL_LIMIT,
         ):
+            other = names[ni].norm.numbers
+            if numbered_out and other and other != norm.numbers:
+                continue
             entries.append(ni)
-        names = index.names
         found.update(dict.fromkeys(names[ni].vessel for ni in entries))
     return found
 
