@@ -218,7 +218,7 @@ def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[in
         cutoff = max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
         # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
         # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
-        numbered_out = bool(norm.numbers) and NUMBER_MISMATCH_CAP + RETRIEVAL_MARGIN < bar
+        numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP + RETRIEVAL_MARGIN
         for _, _, ni in process.extract(
             norm.key,
             index.name_keys,
