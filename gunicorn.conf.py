@@ -6,8 +6,15 @@ _settings = Settings.from_env()
 
 bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
+# Threads give HTTP keep-alive (the sync worker closes every connection, which costs callers a
+# TCP handshake per screening) and let a worker answer health checks during a long upload.
+worker_class = "gthread"
+threads = 4
+keepalive = 5
 # Load the lists once in the master and fork: workers share the index pages copy-on-write.
 preload_app = True
-accesslog = "-"
 timeout = 60
 graceful_timeout = 30
+# Several instances (tests, benchmarks, `make run`) share a machine; gunicorn's control socket
+# has one fixed path per user, so it is left off.
+control_socket_disable = True

@@ -20,7 +20,7 @@ __all__ = ["create_app"]
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Application factory: loads the lists once, so gunicorn can share them across workers."""
-    from service.web import docs, health, lists, screen
+    from service.web import docs, health, lists, portcalls, screen
     from service.web.errors import register_error_handlers
 
     settings = settings or Settings.from_env(**overrides)
@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
-    for blueprint in (screen.bp, lists.bp, health.bp, docs.bp):
+    for blueprint in (screen.bp, lists.bp, portcalls.bp, health.bp, docs.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app

@@ -19,6 +19,12 @@ class Setting:
     env: str
     default: str
     meaning: str
+    # How the README shows the default where it is a path inside the repo.
+    shown: str | None = None
+
+    @property
+    def documented_default(self) -> str:
+        return self.shown or self.default
 
 
 SETTINGS: dict[str, Setting] = {
@@ -30,6 +36,43 @@ SETTINGS: dict[str, Setting] = {
         str(REPO_ROOT / "lists"),
         "Folder of list files to serve (each list in its own sub-folder, or the official "
         "files directly in it); a `manifest.json` may name, title and source them.",
+        shown="lists/",
+    ),
+    "ports_dir": Setting(
+        "PORTS_DIR",
+        str(REPO_ROOT / "ports"),
+        "Folder of port reference files (UN/LOCODE code list CSVs, the World Port Index "
+        "`UpdatedPub150.csv`, the project's `ports.csv`), searched recursively; the bundled "
+        "port table is always merged in.",
+        shown="ports/",
+    ),
+    "port_calls_dir": Setting(
+        "PORT_CALLS_DIR",
+        str(REPO_ROOT / "ports" / "calls"),
+        "Folder of port-call files (`*.csv`, `*.jsonl`) loaded at start and on reload.",
+        shown="ports/calls/",
+    ),
+    "data_dir": Setting(
+        "DATA_DIR",
+        str(REPO_ROOT / "data"),
+        "Folder for the service's own data: port calls pushed with `POST /v1/port-calls`.",
+        shown="data/",
+    ),
+    "risk_policy_file": Setting(
+        "RISK_POLICY_FILE",
+        str(REPO_ROOT / "service" / "data" / "sanctioned_ports.json"),
+        "Sanctioned jurisdictions and named ports (JSON, each entry with its reason and source).",
+        shown="service/data/sanctioned_ports.json",
+    ),
+    "port_call_window_days": Setting(
+        "PORT_CALL_WINDOW_DAYS",
+        "730",
+        "Look-back window of the port calls attached to a match (a request may set its own).",
+    ),
+    "record_gap_days": Setting(
+        "RECORD_GAP_DAYS",
+        "30",
+        "Days between consecutive port calls above which a vessel gets the `record_gap` flag.",
     ),
     "match_threshold": Setting(
         "MATCH_THRESHOLD", "0.90", "Lowest score whose decision is `match`."
@@ -55,6 +98,12 @@ class Settings:
     port: int
     workers: int
     lists_dir: Path
+    ports_dir: Path
+    port_calls_dir: Path
+    data_dir: Path
+    risk_policy_file: Path
+    port_call_window_days: int
+    record_gap_days: int
     match_threshold: float
     review_threshold: float
     default_limit: int
@@ -81,6 +130,12 @@ class Settings:
                 "need 0 < REVIEW_THRESHOLD <= MATCH_THRESHOLD <= 1, got "
                 f"{self.review_threshold} and {self.match_threshold}"
             )
+        if not 0 <= self.port_call_window_days <= 36500:
+            raise ValueError(
+                f"PORT_CALL_WINDOW_DAYS must be 0..36500, got {self.port_call_window_days}"
+            )
+        if self.record_gap_days < 1:
+            raise ValueError(f"RECORD_GAP_DAYS must be at least 1, got {self.record_gap_days}")
         if not 1 <= self.default_limit <= 100:
             raise ValueError(f"DEFAULT_LIMIT must be 1..100, got {self.default_limit}")
 

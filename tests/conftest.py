@@ -34,19 +34,19 @@ def ofac_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_app():  # type: ignore[no-untyped-def]
-    """The service on its embedded default: the bundled sample lists."""
+def sample_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The service on its embedded default: the bundled sample lists and port calls."""
     from service import create_app
 
-    return create_app(lists_dir=BUNDLED_LISTS)
+    return create_app(lists_dir=BUNDLED_LISTS, data_dir=tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture(scope="session")
-def ofac_app(ofac_dir: Path):  # type: ignore[no-untyped-def]
+def ofac_app(ofac_dir: Path, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The service serving the real OFAC SDN files."""
     from service import create_app
 
-    return create_app(lists_dir=ofac_dir)
+    return create_app(lists_dir=ofac_dir, data_dir=tmp_path_factory.mktemp("data"))
 
 
 @pytest.fixture()

@@ -46,15 +46,16 @@ def vessel(entity_id: str) -> Response:
     if v is None:
         raise ApiProblem(404, "Not Found", f"No listed vessel has the id {entity_id!r}.")
     info = next(i for i in index.lists if i.id == v.list_id)
-    body = render.vessel(v) | {
-        "entity_id": v.entity_id,
-        "list": render.list_ref(info),
-        "names": [{"name": v.name, "kind": "primary"}]
-        + [{"name": n.name, "kind": n.kind} for n in v.names if n.name != v.name],
-        "remarks": v.remarks,
-        "source_record": v.source_record,
-        "port_calls": [],
-        "risk_flags": [],
-        "risk_details": [],
-    }
+    body = (
+        render.vessel(v)
+        | {
+            "entity_id": v.entity_id,
+            "list": render.list_ref(info),
+            "names": [{"name": v.name, "kind": "primary"}]
+            + [{"name": n.name, "kind": n.kind} for n in v.names if n.name != v.name],
+            "remarks": v.remarks,
+            "source_record": v.source_record,
+        }
+        | render.history(state.history(v, None))
+    )
     return json_response(_vessel_schema.dump(body))

@@ -14,6 +14,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from service.web import schemas
+from service.web.schemas import NOT_BLANK
 
 PROBLEM = "application/problem+json"
 
@@ -57,6 +58,7 @@ def build_spec() -> dict[str, Any]:
         ("VesselDetail", schemas.VesselDetailSchema),
         ("Health", schemas.HealthSchema),
         ("Ready", schemas.ReadySchema),
+        ("PortCallsPushResponse", schemas.PortCallsPushResponseSchema),
         ("Problem", schemas.ProblemSchema),
     ):
         spec.components.schema(name, schema=schema)
@@ -112,6 +114,37 @@ def build_spec() -> dict[str, Any]:
         },
     )
     spec.path(
+        path="/v1/port-calls",
+        operations={
+            "post": {
+                "operationId": "pushPortCalls",
+                "summary": "Add port calls: a JSON array, JSON lines or CSV (see ports/README.md)",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"type": "array", "items": {"type": "object"}}
+                        },
+                        "application/x-ndjson": {"schema": {"type": "string"}},
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "200": _json(
+                        "PortCallsPushResponse",
+                        "Accepted calls are stored; rejected rows are listed with their reasons.",
+                    ),
+                    "400": _BAD_INPUT["400"],
+                    "413": _BAD_INPUT["413"],
+                    "415": _problem("Not JSON, JSON lines or CSV."),
+                    "422": _problem(
+                        "No row could be accepted; `errors.rows` says why each failed."
+                    ),
+                },
+            }
+        },
+    )
+    spec.path(
         path="/healthz",
         operations={
             "get": {
@@ -153,7 +186,7 @@ def build_spec() -> dict[str, Any]:
     # "At least one of name, imo, mmsi" in the document's own terms, so generated clients and
     # fuzzers know it too.
     document["components"]["schemas"]["ScreenRequest"]["anyOf"] = [
-        {"required": [field], "properties": {field: {"type": "string", "pattern": r"\S"}}}
+        {"required": [field], "properties": {field: {"type": "string", "pattern": NOT_BLANK}}}
         for field in ("name", "imo", "mmsi")
     ] + [
         {"required": [field], "properties": {field: {"type": "integer"}}}

@@ -10,6 +10,7 @@ from service.identifiers import mid_country
 from service.index import ScreeningIndex
 from service.matcher import Match, PreparedQuery, Screening
 from service.model import ListInfo, Vessel
+from service.portcalls.history import VesselHistory
 from service.web.schemas import Dumped, VesselSchema
 
 _vessel_schema = VesselSchema()
@@ -71,6 +72,8 @@ def query_echo(pq: PreparedQuery) -> dict[str, Any]:
 
 def warnings(pq: PreparedQuery) -> list[str]:
     out = []
+    if pq.name and pq.norm is None:
+        out.append(f"name {pq.name!r} has no letters or digits; it was not compared")
     if pq.imo is not None and not pq.imo.valid:
         out.append(
             f"IMO {pq.imo.raw!r} is not a valid IMO number (7 digits with a check digit); "
@@ -83,7 +86,30 @@ def warnings(pq: PreparedQuery) -> list[str]:
     return out
 
 
-def match(m: Match, index: ScreeningIndex) -> dict[str, Any]:
+def history(h: VesselHistory) -> dict[str, Any]:
+    """`port_calls`, `risk_flags` and `risk_details` of a match or a vessel."""
+    return {
+        "port_calls": [
+            {
+                "port": r.call.port_name,
+                "locode": r.call.locode,
+                "country": r.call.country,
+                "arrived_at": r.call.arrived_at,
+                "departed_at": r.call.departed_at,
+                "source": r.call.source,
+                "note": r.call.note,
+                "confidence": r.call.confidence,
+                "risk": list(r.risks),
+            }
+            for r in h.calls
+        ],
+        "port_calls_before_window": h.before_window,
+        "risk_flags": list(h.flag_codes),
+        "risk_details": [{"code": f.code, "reason": f.reason} for f in h.flags],
+    }
+
+
+def match(m: Match, index: ScreeningIndex, h: VesselHistory) -> dict[str, Any]:
     e = m.explanation
     return {
         "entity_id": m.entity_id,
@@ -101,15 +127,13 @@ def match(m: Match, index: ScreeningIndex) -> dict[str, Any]:
             "matched_name_kind": e.matched_name_kind,
             "notes": list(e.notes),
         },
-        "port_calls": [],
-        "risk_flags": [],
-        "risk_details": [],
-    }
+    } | history(h)
 
 
 def screening(
     s: Screening,
     index: ScreeningIndex,
+    histories: list[VesselHistory],
     screening_id: UUID,
     screened_at: datetime,
     reference: str | None,
@@ -121,6 +145,6 @@ def screening(
         "query": query_echo(s.query),
         "lists": [list_ref(i) for i in s.lists],
         "decision": s.decision,
-        "matches": [match(m, index) for m in s.matches],
+        "matches": [match(m, index, h) for m, h in zip(s.matches, histories, strict=True)],
         "warnings": warnings(s.query),
     }

@@ -6,6 +6,7 @@ cannot drift apart.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
@@ -86,6 +87,13 @@ def _text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=MAX_STRING), **kwargs)
 
 
+# "Not blank" as JSON Schema's ECMA-262 regex means it, so the service and the document agree
+# on which strings count as given (Python's \s also takes control characters such as \x1d).
+NOT_BLANK = (
+    "[^\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+)
+_NOT_BLANK = re.compile(NOT_BLANK)
+
 _ID_ONE_OF = [{"type": "string", "maxLength": MAX_STRING}, {"type": "integer"}, {"type": "null"}]
 
 
@@ -132,11 +140,17 @@ class ScreenRequestSchema(Schema):
         metadata={"description": "Most matches returned; default 10."},
     )
     reference = _text(allow_none=True, metadata={"description": "Caller's own id, echoed back."})
+    port_call_window_days = JsonInteger(
+        strict=True,
+        allow_none=True,
+        validate=validate.Range(min=0, max=36500),
+        metadata={"description": "Days of port-call history attached to each match; default 730."},
+    )
 
     @validates_schema
     def _needs_an_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
         given = (data.get(f) for f in ("name", "imo", "mmsi"))
-        if not any(value is not None and str(value).strip() for value in given):
+        if not any(value is not None and _NOT_BLANK.search(str(value)) for value in given):
             raise ValidationError(
                 "At least one of name, imo, mmsi is required.", field_name="_schema"
             )
@@ -210,6 +224,19 @@ class PortCallSchema(Schema):
     risk = fields.List(fields.String(), required=True)
 
 
+class RejectedRowSchema(Schema):
+    line = fields.Integer(
+        required=True, metadata={"description": "Line (CSV: 1 is the header; 0 the whole body)."}
+    )
+    reason = fields.String(required=True)
+
+
+class PortCallsPushResponseSchema(Schema):
+    accepted = fields.Integer(required=True)
+    rejected = fields.Integer(required=True)
+    rejected_rows = fields.List(fields.Nested(RejectedRowSchema), required=True)
+
+
 class RiskFlagSchema(Schema):
     code = fields.String(required=True)
     reason = fields.String(required=True)
@@ -224,6 +251,10 @@ class MatchSchema(Schema):
     vessel = CachedNested(VesselSchema, required=True)
     explanation = fields.Nested(ExplanationSchema, required=True)
     port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
+    port_calls_before_window = fields.Integer(
+        required=True,
+        metadata={"description": "Calls on record older than the window, not listed here."},
+    )
     risk_flags = fields.List(fields.String(), required=True)
     risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
 
@@ -271,6 +302,10 @@ class VesselDetailSchema(VesselSchema):
     remarks = fields.String(allow_none=True)
     source_record = fields.Dict(required=True)
     port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
+    port_calls_before_window = fields.Integer(
+        required=True,
+        metadata={"description": "Calls on record older than the window, not listed here."},
+    )
     risk_flags = fields.List(fields.String(), required=True)
     risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
 

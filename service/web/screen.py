@@ -20,7 +20,8 @@ _request_schema = ScreenRequestSchema()
 _response_schema = ScreenResponseSchema()
 
 
-def load_query(data: Any) -> tuple[Query, str | None]:
+def load_query(data: Any) -> tuple[Query, str | None, int | None]:
+    """The validated query, the caller's reference, and the port-call window if it set one."""
     if not isinstance(data, dict):
         raise validation_problem({"_schema": ["The body must be a JSON object."]})
     try:
@@ -39,12 +40,12 @@ def load_query(data: Any) -> tuple[Query, str | None]:
         threshold=body.get("threshold"),
         limit=body.get("limit"),
     )
-    return query, body.get("reference")
+    return query, body.get("reference"), body.get("port_call_window_days")
 
 
 @bp.post("/v1/screen")
 def screen_one() -> Response:
-    query, reference = load_query(json_body())
+    query, reference, window = load_query(json_body())
     state = serving()
     index = state.index
     assert index is not None
@@ -55,5 +56,8 @@ def screen_one() -> Response:
                 {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
             )
     result = screen(query, index, state.policy)
-    body = render.screening(result, index, uuid.uuid4(), datetime.now(UTC), reference)
+    calls = state.port_calls()
+    days = state.settings.port_call_window_days if window is None else window
+    histories = [state.history(m.vessel, days, calls) for m in result.matches]
+    body = render.screening(result, index, histories, uuid.uuid4(), datetime.now(UTC), reference)
     return json_response(_response_schema.dump(body))

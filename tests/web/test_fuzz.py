@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from service import create_app
 
 REPO = Path(__file__).resolve().parents[2]
 
-app = create_app(lists_dir=REPO / "lists")
+app = create_app(lists_dir=REPO / "lists", data_dir=Path(tempfile.mkdtemp(prefix="fuzz-data-")))
 schema = schemathesis.openapi.from_path(REPO / "openapi.yaml")
 schema.app = app  # type: ignore[attr-defined]
 
@@ -26,4 +28,7 @@ def test_api_keeps_its_contract(case: schemathesis.Case) -> None:
     valid = isinstance(lists, list) and 1 <= len(lists) <= 50
     if valid and all(isinstance(i, str) and 1 <= len(i) <= 200 for i in lists or ()):
         case.body["lists"] = ["us-ofac-sdn-sample"]
-    case.call_and_validate(app=app)
+    # A port-call body's grammar (CSV rows, JSON-lines objects) is more than the document can
+    # say, so a random schema-valid string is rightly refused there; every other check holds.
+    excluded = [positive_data_acceptance] if case.path == "/v1/port-calls" else []
+    case.call_and_validate(app=app, excluded_checks=excluded)

@@ -129,9 +129,7 @@ def test_unknown_path_404_and_wrong_method_405(client: FlaskClient) -> None:
 def test_oversized_body_is_413(sample_app) -> None:  # type: ignore[no-untyped-def]
     limit = sample_app.config["MAX_CONTENT_LENGTH"]
     body = '{"name": "' + "x" * limit + '"}'
-    answer = sample_app.test_client().post(
-        "/v1/screen", data=body, content_type="application/json"
-    )
+    answer = sample_app.test_client().post("/v1/screen", data=body, content_type="application/json")
     _problem(answer, 413)
 
 
@@ -152,7 +150,7 @@ def test_lists_vessels_and_health(client: FlaskClient) -> None:
     assert {"name": "NEPTUN", "kind": "fka"} in vessel["names"]
     assert vessel["list"]["id"] == "us-ofac-sdn-sample"
     assert vessel["source_record"]
-    assert vessel["port_calls"] == []
+    assert [c["locode"] for c in vessel["port_calls"]] == ["KPRJN"]
     _problem(client.get("/v1/vessels/us-ofac-sdn-sample:0"), 404)
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
@@ -163,7 +161,7 @@ def test_lists_vessels_and_health(client: FlaskClient) -> None:
 def test_not_ready_without_lists(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from service import create_app
 
-    app = create_app(lists_dir=tmp_path)
+    app = create_app(lists_dir=tmp_path, data_dir=tmp_path)
     client = app.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503
