@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from flask import Response, current_app, request
 
 from service.serving import Serving
@@ -19,18 +20,22 @@ def json_body() -> Any:
             "Unsupported Media Type",
             f"Send the body as application/json, not {request.mimetype or 'nothing'}.",
         )
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.")
-    return data
-
-
-def to_json(body: Any) -> str:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    raw = request.get_data(cache=False)
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        # orjson refuses integers beyond 64 bits, which are still JSON; let the schema judge.
+        return json.loads(raw)
+    except ValueError:
+        raise ApiProblem(400, "Bad Request", "The request body is not valid JSON.") from None
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(to_json(body), status=status, mimetype="application/json")
+    # orjson: the answer is the hot path's last step, and it encodes about 7 times faster than
+    # the standard library (datetimes as RFC 3339 too).
+    return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
 def state() -> Serving:

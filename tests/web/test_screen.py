@@ -175,3 +175,20 @@ def test_the_real_ofac_list_through_http(ofac_app) -> None:  # type: ignore[no-u
     body = screen(client, name="ЛЕДИ Р")
     assert body["matches"][0]["vessel"]["imo"] == "9161003"
     assert client.get("/v1/lists").get_json()["lists"][0]["entries"] == 851
+
+
+def test_json_beyond_64_bit_integers_is_judged_by_the_schema(client: FlaskClient) -> None:
+    answer = client.post(
+        "/v1/screen",
+        data='{"imo": 123456789012345678901234567890}',
+        content_type="application/json",
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["query"]["imo_valid"] is False
+
+
+def test_nan_is_not_json(client: FlaskClient) -> None:
+    answer = client.post(
+        "/v1/screen", data='{"name": "X", "threshold": NaN}', content_type="application/json"
+    )
+    assert answer.status_code in (400, 422)

@@ -1,0 +1,452 @@
+"""Latency of sequential single screening over loopback, served as `make run` serves it.
+
+Starts gunicorn with gunicorn.conf.py on a free port, waits for /readyz, then sends N sequential
+POST /v1/screen requests from one client connection, R times, and prints p50/p90/p99/max per run,
+the median across runs against the targets (p50 <= 1 ms, p99 <= 5 ms) and each worker's peak RSS.
+It prints figures and exits 0 whenever it ran; it exits non-zero only when the server did not
+start (or stopped serving mid-way).
+
+Usage: .venv/bin/python benchmarks/latency.py [--lists DIR] [--requests N] [--runs R] [--workers W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import math
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any
+
+ROOT = Path(__file__).resolve().parent.parent
+REAL_LISTS = ROOT.parent / "shared" / "data" / "ofac"
+BUNDLED_LISTS = ROOT / "lists"
+TARGET_P50_MS = 1.0
+TARGET_P99_MS = 5.0
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 40.0  # above gunicorn.conf.py's graceful_timeout (30 s)
+WARMUP_REQUESTS = 200
+
+# A deterministic mix of what callers send: (kind, body). Names and identifiers are real SDN
+# vessels (LADY R = IMO 9161003, MAIA-1, ARTAVIL ...) or ships that are not listed, so the mix
+# exercises identifier look-ups, exact and fuzzy name matching, transliteration and misses.
+QUERIES: list[tuple[str, dict[str, Any]]] = [
+    ("name exact", {"name": "LADY R"}),
+    ("name typo", {"name": "LADY  R"}),
+    ("name typo", {"name": "MAIA I"}),
+    ("name script", {"name": "ЛЕДИ Р"}),
+    ("imo only", {"imo": "IMO 9161003"}),
+    ("name+ids+flag", {"name": "LADY R", "imo": "IMO 9161003", "flag": "RU"}),
+    ("mmsi only", {"mmsi": "572469210"}),
+    ("unlisted", {"name": "NORDIC SPIRIT"}),
+    ("unlisted", {"name": "EVER GIVEN"}),
+    ("name exact", {"name": "lady r"}),
+    ("name typo", {"name": "SEA RAPSODY"}),
+    ("imo only", {"imo": 9358010}),
+    ("name+ids+flag", {"name": "ARTAVIL", "imo": "9187629", "flag": "Iran"}),
+    ("mmsi only", {"mmsi": 273382620}),
+    ("name exact", {"name": "M/V DEEP SEA"}),
+    ("name typo", {"name": "DIAMOND 2"}),
+    ("name+ids+flag", {"name": "NS CREATION", "mmsi": "626390000", "flag": "GA"}),
+    ("unlisted", {"name": "MAERSK ALABAMA", "imo": "IMO 9164263", "flag": "US"}),
+    ("name exact", {"name": "ALPHA"}),  # a former name (f.k.a.) of ARTAVIL
+    ("unlisted", {"name": "QUEEN MARY 2"}),
+]
+
+
+@dataclass
+class RunResult:
+    latencies_ns: list[int]
+    wall_ns: int
+    kinds: list[str]
+    errors: Counter[str] = field(default_factory=Counter)
+    reconnects: int = 0
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen[bytes]
+    port: int
+    log: IO[bytes]
+    started: float  # time.perf_counter() at launch
+    startup_s: float = 0.0
+
+
+def free_port() -> int:
+    """A port the kernel reports free now; gunicorn binds it a moment later (tiny race, fine)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(lists_dir: Path, workers: int) -> Server:
+    """Launch gunicorn exactly as `make run` does, with only HOST/PORT/WORKERS/LISTS_DIR set."""
+    port = free_port()
+    env = os.environ | {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "WORKERS": str(workers),
+        "LISTS_DIR": str(lists_dir),
+    }
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    # gunicorn logs every request to stdout (accesslog = "-"); an unread pipe would fill and stall
+    # the server, so its output goes to a temporary file, shown if start-up fails. It lives as
+    # long as the server, so stop_server() closes it rather than a `with` block.
+    log = tempfile.TemporaryFile()  # noqa: SIM115
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [str(gunicorn), "--config", "gunicorn.conf.py", "service:create_app()"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        # Its own session: a Ctrl-C in the terminal reaches only us, and we stop gunicorn
+        # ourselves with SIGTERM in a known order.
+        start_new_session=True,
+    )
+    return Server(proc, port, log, started)
+
+
+def wait_ready(server: Server) -> None:
+    """Poll GET /readyz until it answers 200; raise if gunicorn exits or 30 s pass."""
+    deadline = server.started + READY_TIMEOUT_S
+    while time.perf_counter() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with code {server.proc.returncode} before ready")
+        ready, last_answer = _ready(server.port)
+        if ready:
+            server.startup_s = time.perf_counter() - server.started
+            return
+        time.sleep(0.05)  # readiness polling interval, not part of any measurement
+    raise RuntimeError(
+        f"/readyz did not answer 200 within {READY_TIMEOUT_S:.0f} s; last: {last_answer}"
+    )
+
+
+def _ready(port: int) -> tuple[bool, str]:
+    """Whether GET /readyz answers 200, and what it answered (for the failure message)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("GET", "/readyz")
+        response = conn.getresponse()
+        body = response.read().decode(errors="replace")
+        return response.status == 200, f"{response.status} {body.strip()[:300]}"
+    except (OSError, http.client.HTTPException) as exc:  # not listening yet, worker booting
+        return False, f"{type(exc).__name__}: {exc}"
+    finally:
+        conn.close()
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM the master (graceful: it stops its workers), wait; SIGKILL our group if stuck."""
+    if server.proc.poll() is None:
+        server.proc.send_signal(signal.SIGTERM)
+        try:
+            server.proc.wait(timeout=STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            print(f"gunicorn did not stop within {STOP_TIMEOUT_S:.0f} s; killing it", flush=True)
+            # The group is the session we created for gunicorn, so this kills only its processes.
+            os.killpg(server.proc.pid, signal.SIGKILL)
+            server.proc.wait()
+    server.log.close()
+
+
+def log_tail(server: Server, lines: int = 30) -> str:
+    """The end of gunicorn's output without access-log lines (our own /readyz polling)."""
+    server.log.seek(0)
+    text = server.log.read().decode(errors="replace")
+    kept = [line for line in text.splitlines() if '"GET /readyz HTTP/1.1"' not in line]
+    return "\n".join(kept[-lines:])
+
+
+def get_json(port: int, path: str) -> Any:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path} answered {response.status}: {body[:200]!r}")
+        return json.loads(body)
+    finally:
+        conn.close()
+
+
+# (kind, method, path, body) of each request a run cycles through.
+Request = tuple[str, str, str, bytes | None]
+SCREENS: list[Request] = [
+    (kind, "POST", "/v1/screen", json.dumps(body).encode()) for kind, body in QUERIES
+]
+# The cheapest route through the same gunicorn + Flask stack: its latency is the floor under
+# every screening (HTTP parsing, connection handling, routing), so a missed target can be
+# attributed to the transport or to the matcher.
+FLOOR: list[Request] = [("GET /healthz", "GET", "/healthz", None)]
+FLOOR_REQUESTS = 1000
+
+
+def measure(conn: http.client.HTTPConnection, count: int, requests: list[Request]) -> RunResult:
+    """Send `count` sequential requests on `conn`, cycling `requests`; time each one."""
+    headers = {"Content-Type": "application/json"}
+    result = RunResult(latencies_ns=[], wall_ns=0, kinds=[])
+    run_started = time.perf_counter_ns()
+    for i in range(count):
+        kind, method, path, body = requests[i % len(requests)]
+        # http.client reopens the socket itself when the server closed it after the previous
+        # answer; note it, because then the request also pays a TCP connect.
+        if conn.sock is None:
+            result.reconnects += 1
+        started = time.perf_counter_ns()
+        try:
+            conn.request(method, path, body=body, headers=headers if body else {})
+            response = conn.getresponse()
+            payload = response.read()
+        except (OSError, http.client.HTTPException) as exc:
+            result.errors[type(exc).__name__] += 1
+            conn.close()
+            continue
+        elapsed = time.perf_counter_ns() - started
+        # Checking the answer is outside the timed window: it is the client's cost, not latency.
+        if response.status != 200:
+            result.errors[f"HTTP {response.status}"] += 1
+        else:
+            try:
+                json.loads(payload)
+            except ValueError:
+                result.errors["invalid JSON"] += 1
+        result.latencies_ns.append(elapsed)
+        result.kinds.append(kind)
+    result.wall_ns = time.perf_counter_ns() - run_started
+    return result
+
+
+def percentile_ms(sorted_ns: list[int], pct: float) -> float:
+    """Nearest-rank percentile, in milliseconds: a value that was actually observed."""
+    if not sorted_ns:
+        return float("nan")
+    rank = max(1, math.ceil(len(sorted_ns) * pct / 100))
+    return sorted_ns[rank - 1] / 1e6
+
+
+def child_pids(pid: int) -> list[int]:
+    """Direct children of `pid`: /proc/<pid>/task/*/children, else a scan of /proc/*/stat."""
+    children: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            children += [int(c) for c in (task / "children").read_text().split()]
+        return sorted(children)
+    except OSError:  # kernel built without CONFIG_PROC_CHILDREN
+        pass
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command name (field 2) may hold spaces; ppid is the 2nd field after its ')'.
+            after_comm = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended while we looked
+            continue
+        if int(after_comm[1]) == pid:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    """VmHWM (peak RSS) and VmRSS of `pid`, in KiB, from /proc/<pid>/status."""
+    values: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmHWM", "VmRSS"):
+                values[key] = int(rest.split()[0])
+    except OSError:
+        pass
+    return values
+
+
+def print_report(
+    runs: list[RunResult],
+    floor: RunResult,
+    server: Server,
+    lists_dir: Path,
+    lists: list[dict[str, Any]],
+) -> None:
+    vessels = sum(int(item.get("entries", 0)) for item in lists)
+    print()
+    print(f"date           {datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"machine        {os.cpu_count()} cores, {platform.machine()}, {platform.system()}")
+    print(f"python         {platform.python_version()} ({sys.executable})")
+    print(f"lists          {lists_dir}")
+    ids = ", ".join(str(item.get("id")) for item in lists)
+    print(f"listed vessels {vessels} ({ids})")
+    print(f"start-up       {server.startup_s:.2f} s to /readyz 200")
+    print()
+    print(
+        f"{'run':>4} {'requests':>9} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} "
+        f"{'req/s':>8} {'errors':>7} {'reconnects':>11}"
+    )
+    p50s: list[float] = []
+    p99s: list[float] = []
+    for number, run in enumerate(runs, 1):
+        ordered = sorted(run.latencies_ns)
+        p50, p99 = percentile_ms(ordered, 50), percentile_ms(ordered, 99)
+        p50s.append(p50)
+        p99s.append(p99)
+        # Requests per second over the run's wall time: what one sequential client achieves.
+        rate = len(run.latencies_ns) / (run.wall_ns / 1e9) if run.wall_ns else 0.0
+        p90 = percentile_ms(ordered, 90)
+        print(
+            f"{number:>4} {len(run.latencies_ns):>9} {p50:>8.3f} {p90:>8.3f} "
+            f"{p99:>8.3f} {percentile_ms(ordered, 100):>8.3f} {rate:>8.0f} "
+            f"{sum(run.errors.values()):>7} {run.reconnects:>11}"
+        )
+    median_p50, median_p99 = statistics.median(p50s), statistics.median(p99s)
+    print()
+    print(
+        f"median p50 {median_p50:.3f} ms  target <= {TARGET_P50_MS:g} ms  "
+        f"{'MET' if median_p50 <= TARGET_P50_MS else 'MISSED'}"
+    )
+    print(
+        f"median p99 {median_p99:.3f} ms  target <= {TARGET_P99_MS:g} ms  "
+        f"{'MET' if median_p99 <= TARGET_P99_MS else 'MISSED'}"
+    )
+
+    errors: Counter[str] = Counter()
+    for run in runs:
+        errors += run.errors
+    total = sum(len(run.latencies_ns) + sum(run.errors.values()) for run in runs)
+    if errors:
+        detail = ", ".join(f"{name}: {n}" for name, n in errors.most_common())
+        print(f"errors         {sum(errors.values())} of {total} requests ({detail})")
+    else:
+        print(f"errors         none in {total} requests (every answer 200 and JSON)")
+    reconnects = sum(run.reconnects for run in runs)
+    if reconnects:
+        # gunicorn's default sync worker answers "Connection: close", so keep-alive is not
+        # possible and every request also pays a loopback TCP connect; say so next to the figures.
+        print(
+            f"connection     server closed the connection after {reconnects} of {total} "
+            "answers (no keep-alive); those requests include a TCP connect"
+        )
+    else:
+        print("connection     one keep-alive connection for every request")
+
+    ordered = sorted(floor.latencies_ns)
+    print(
+        f"floor          GET /healthz p50 {percentile_ms(ordered, 50):.3f} ms, "
+        f"p99 {percentile_ms(ordered, 99):.3f} ms ({len(ordered)} requests, "
+        f"{sum(floor.errors.values())} errors): the HTTP stack without screening"
+    )
+
+    # Which kind of query costs what, over all runs: points at the slow path if a target is missed.
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for run in runs:
+        for kind, ns in zip(run.kinds, run.latencies_ns, strict=True):
+            by_kind[kind].append(ns)
+    print()
+    print(f"{'query kind':<15} {'requests':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    for kind, values in sorted(by_kind.items()):
+        ordered = sorted(values)
+        print(
+            f"{kind:<15} {len(ordered):>9} {percentile_ms(ordered, 50):>8.3f} "
+            f"{percentile_ms(ordered, 99):>8.3f}"
+        )
+
+    print()
+    master = memory_kib(server.proc.pid)
+    peak = master.get("VmHWM", 0) / 1024
+    print(f"gunicorn master pid {server.proc.pid}: peak RSS {peak:.1f} MiB")
+    for pid in child_pids(server.proc.pid):
+        mem = memory_kib(pid)
+        print(
+            f"  worker pid {pid}: peak RSS {mem.get('VmHWM', 0) / 1024:.1f} MiB, "
+            f"now {mem.get('VmRSS', 0) / 1024:.1f} MiB"
+        )
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument(
+        "--lists",
+        type=Path,
+        default=None,
+        help=f"LISTS_DIR to serve (default {REAL_LISTS}, else {BUNDLED_LISTS})",
+    )
+    parser.add_argument("--requests", type=int, default=5000, help="requests per run")
+    parser.add_argument("--runs", type=int, default=5, help="measured runs")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn WORKERS")
+    args = parser.parse_args(argv)
+    if args.requests < 1 or args.runs < 1 or args.workers < 1:
+        parser.error("--requests, --runs and --workers must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    lists_dir: Path = args.lists
+    if lists_dir is None:
+        lists_dir = REAL_LISTS
+        if not lists_dir.is_dir():
+            print(
+                f"{REAL_LISTS} is absent: falling back to the bundled sample {BUNDLED_LISTS}; "
+                "its figures are not those of the real list"
+            )
+            lists_dir = BUNDLED_LISTS
+    lists_dir = lists_dir.resolve()
+
+    print(f"starting gunicorn (WORKERS={args.workers}, LISTS_DIR={lists_dir}) ...", flush=True)
+    server: Server | None = None
+    try:
+        try:
+            server = start_server(lists_dir, args.workers)
+            wait_ready(server)
+        except (RuntimeError, OSError) as exc:
+            print(f"server failed to start: {exc}", file=sys.stderr)
+            if server is not None:
+                print(log_tail(server), file=sys.stderr)
+            return 1
+        lists = get_json(server.port, "/v1/lists")["lists"]
+        print(
+            f"ready in {server.startup_s:.2f} s on port {server.port}; "
+            f"warming up with {WARMUP_REQUESTS} requests, then {args.runs} runs of "
+            f"{args.requests}",
+            flush=True,
+        )
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            # The first requests fill caches and trigger lazy imports in each worker.
+            measure(conn, WARMUP_REQUESTS, SCREENS)
+            floor = measure(conn, FLOOR_REQUESTS, FLOOR)
+            runs: list[RunResult] = []
+            for number in range(1, args.runs + 1):
+                runs.append(measure(conn, args.requests, SCREENS))
+                print(f"  run {number}/{args.runs} done", flush=True)
+                if server.proc.poll() is not None:
+                    print(
+                        f"gunicorn exited with code {server.proc.returncode} during the benchmark",
+                        file=sys.stderr,
+                    )
+                    return 1
+        finally:
+            conn.close()
+        print_report(runs, floor, server, lists_dir, lists)
+        return 0
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    finally:
+        if server is not None:
+            stop_server(server)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
