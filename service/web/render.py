@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from service.identifiers import mid_country
 from service.index import ScreeningIndex
-from service.matcher import Match, PreparedQuery, Screening
+from service.matcher import Match, PreparedQuery
 from service.model import ListInfo, Vessel
 from service.portcalls.history import VesselHistory
+from service.screening import Outcome
 from service.web.schemas import Dumped, VesselSchema
 
 _vessel_schema = VesselSchema()
@@ -130,21 +129,15 @@ def match(m: Match, index: ScreeningIndex, h: VesselHistory) -> dict[str, Any]:
     } | history(h)
 
 
-def screening(
-    s: Screening,
-    index: ScreeningIndex,
-    histories: list[VesselHistory],
-    screening_id: UUID,
-    screened_at: datetime,
-    reference: str | None,
-) -> dict[str, Any]:
+def screening(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
+    s = outcome.screening
     return {
-        "screening_id": screening_id,
-        "screened_at": screened_at,
-        "reference": reference,
+        "screening_id": outcome.screening_id,
+        "screened_at": outcome.screened_at,
+        "reference": outcome.reference,
         "query": query_echo(s.query),
         "lists": [list_ref(i) for i in s.lists],
         "decision": s.decision,
-        "matches": [match(m, index, h) for m, h in zip(s.matches, histories, strict=True)],
+        "matches": [match(m, index, h) for m, h in zip(s.matches, outcome.histories, strict=True)],
         "warnings": warnings(s.query),
     }

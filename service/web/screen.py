@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, Response
 from marshmallow import ValidationError
 
-from service.matcher import Query, screen
+from service.index import ScreeningIndex
+from service.matcher import Query
+from service.screening import Request, run
 from service.web import render
 from service.web.errors import validation_problem
 from service.web.http import json_body, json_response, serving
@@ -20,8 +20,8 @@ _request_schema = ScreenRequestSchema()
 _response_schema = ScreenResponseSchema()
 
 
-def load_query(data: Any) -> tuple[Query, str | None, int | None]:
-    """The validated query, the caller's reference, and the port-call window if it set one."""
+def load_request(data: Any, index: ScreeningIndex) -> Request:
+    """A screening request from a JSON body, or a 422 naming each bad field."""
     if not isinstance(data, dict):
         raise validation_problem({"_schema": ["The body must be a JSON object."]})
     try:
@@ -30,6 +30,12 @@ def load_query(data: Any) -> tuple[Query, str | None, int | None]:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise validation_problem(messages) from None
     lists = body.get("lists")
+    if lists is not None:
+        unknown = sorted(set(lists) - set(index.list_ids))
+        if unknown:
+            raise validation_problem(
+                {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
+            )
     query = Query(
         name=body.get("name"),
         imo=body.get("imo"),
@@ -40,24 +46,14 @@ def load_query(data: Any) -> tuple[Query, str | None, int | None]:
         threshold=body.get("threshold"),
         limit=body.get("limit"),
     )
-    return query, body.get("reference"), body.get("port_call_window_days")
+    return Request(query, body.get("reference"), body.get("port_call_window_days"))
 
 
 @bp.post("/v1/screen")
 def screen_one() -> Response:
-    query, reference, window = load_query(json_body())
+    data = json_body()
     state = serving()
     index = state.index
     assert index is not None
-    if query.lists is not None:
-        unknown = sorted(set(query.lists) - set(index.list_ids))
-        if unknown:
-            raise validation_problem(
-                {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
-            )
-    result = screen(query, index, state.policy)
-    calls = state.port_calls()
-    days = state.settings.port_call_window_days if window is None else window
-    histories = [state.history(m.vessel, days, calls) for m in result.matches]
-    body = render.screening(result, index, histories, uuid.uuid4(), datetime.now(UTC), reference)
-    return json_response(_response_schema.dump(body))
+    outcome = run(load_request(data, index), state, index)
+    return json_response(_response_schema.dump(render.screening(outcome, index)))
