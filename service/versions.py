@@ -1,0 +1,95 @@
+"""List versions as data: a vessel to a stored record and back, and what changed between two.
+
+A published version is stored whole (one record per vessel), so any instance can serve it
+without the source files, and two versions can be compared field by field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from service.model import Vessel, VesselName
+
+# Fields compared by a diff: everything a screening or an analyst sees. The raw source record
+# is left out; its changes show through the parsed fields.
+_COMPARED = tuple(
+    f.name for f in fields(Vessel) if f.name not in ("source_record", "entity_id", "list_id")
+)
+
+
+def to_record(v: Vessel) -> dict[str, Any]:
+    """A JSON-able dict holding every field of the vessel."""
+    record: dict[str, Any] = {}
+    for f in fields(Vessel):
+        value = getattr(v, f.name)
+        if f.name == "names":
+            value = [{"name": n.name, "kind": n.kind} for n in value]
+        elif isinstance(value, tuple):
+            value = list(value)
+        record[f.name] = value
+    return record
+
+
+def from_record(record: dict[str, Any]) -> Vessel:
+    """The vessel a `to_record` dict was made from."""
+    values: dict[str, Any] = {}
+    for f in fields(Vessel):
+        if f.name not in record:
+            continue
+        value = record[f.name]
+        if f.name == "names":
+            value = tuple(VesselName(n["name"], n["kind"]) for n in value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[f.name] = value
+    return Vessel(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    entity_id: str
+    name: str
+    fields: dict[str, tuple[Any, Any]]  # field -> (before, after)
+
+
+@dataclass(frozen=True, slots=True)
+class Diff:
+    added: tuple[Vessel, ...]
+    removed: tuple[Vessel, ...]
+    changed: tuple[Change, ...]
+    # Added and changed vessels as they are now: what a past screening may now match.
+    touched: tuple[Vessel, ...]
+
+
+def diff(
+    before: list[Vessel] | tuple[Vessel, ...], after: list[Vessel] | tuple[Vessel, ...]
+) -> Diff:
+    """Vessels added, removed and changed (by entity id) from `before` to `after`."""
+    old = {v.entity_id: v for v in before}
+    new = {v.entity_id: v for v in after}
+    added = tuple(v for k, v in new.items() if k not in old)
+    removed = tuple(v for k, v in old.items() if k not in new)
+    changed = []
+    for key, v in new.items():
+        was = old.get(key)
+        if was is None:
+            continue
+        delta = {
+            name: (_plain(getattr(was, name)), _plain(getattr(v, name)))
+            for name in _COMPARED
+            if getattr(was, name) != getattr(v, name)
+        }
+        if delta:
+            changed.append(Change(key, v.name, delta))
+    keys = {c.entity_id for c in changed}
+    touched = added + tuple(v for k, v in new.items() if k in keys)
+    return Diff(added, removed, tuple(changed), touched)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, VesselName):
+        return {"name": value.name, "kind": value.kind}
+    return value
