@@ -24,6 +24,7 @@ class ApiProblem(Exception):
         detail: str,
         type_: str = "about:blank",
         errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -31,6 +32,7 @@ class ApiProblem(Exception):
         self.detail = detail
         self.type = type_
         self.errors = errors
+        self.headers = headers
 
 
 def problem(
@@ -63,7 +65,7 @@ def validation_problem(errors: dict[str, Any]) -> ApiProblem:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem) -> Response:
-        return problem(exc.status, exc.title, exc.detail, exc.type, exc.errors)
+        return problem(exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
