@@ -1,0 +1,355 @@
+"""The production store: PostgreSQL through psycopg 3 and a psycopg_pool connection pool.
+
+- Pool: `DB_POOL_MIN`..`DB_POOL_MAX` connections per process. A request waits at most
+  `DB_TIMEOUT_SECONDS` for a connection and each statement runs at most as long
+  (`statement_timeout`); past either it fails with StoreError (the web layer answers 503).
+  Every connection is checked when it is taken from the pool, so one whose backend was killed
+  (a server restart, a failover, `pg_terminate_backend`) is discarded and replaced before it is
+  used: the next call succeeds once the server answers again. psycopg_pool backs off between
+  failed checks (about 1 s, then 2 s, ...), so that call may take a few seconds, and fails with
+  StoreError if that exceeds the timeout; a later call then finds fresh connections. A
+  connection that breaks mid-call fails that call with StoreError and is discarded.
+- JSON: `query` and `response` are `json` columns (kept as sent), the rest `jsonb`. Every JSON
+  column is read back as text, so the shared row decoders (sql.py) see what SQLite gives them.
+- Batches of screenings (CSV rows) go in with COPY; publishing a list version copies its entries
+  the same way and announces it with NOTIFY in the same transaction, so a worker is told only
+  of versions that were committed whole.
+- Listening: a thread per listener with its own connection doing LISTEN, reconnecting with
+  back-off when the connection drops (see `_NotifyListener`).
+- Fork: the pool is opened on first use. A process forked after that (gunicorn preloads the app
+  and forks workers) opens its own pool on its first call; the inherited one is kept referenced
+  and never touched, so the child does not close connections its parent still uses. Closing the
+  store in the master before forking is cleaner still.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.types.string import TextLoader
+from psycopg_pool import ConnectionPool
+
+from service.model import ListInfo
+from service.portcalls.calls import PortCall
+from service.settings import mask_password
+from service.store.base import (
+    VERSIONS_CHANNEL,
+    ScreeningRecord,
+    StoreError,
+    VersionCallback,
+    VersionTracker,
+    check_screenings,
+    dump_json,
+    utc,
+)
+from service.store.migrate import migrate_postgres
+from service.store.sql import (
+    CALL_COLUMNS,
+    ENTRY_COLUMNS,
+    SCREENING_COLUMNS,
+    Connection,
+    SqlStore,
+    entry_rows,
+    screening_params,
+)
+
+log = logging.getLogger("service.store.postgres")
+
+# From this many screenings in one call, COPY beats a pipelined INSERT per row.
+COPY_MIN_ROWS = 50
+# Port-call writers take this advisory lock so that seq values are handed out in commit order
+# (see port_calls_since): without it a reader could pass over a call committed late with a
+# lower seq than one it had already seen.
+PORT_CALLS_LOCK = 0x7673_7063_616C  # "vspcal"
+# How long the pool keeps trying to re-open a connection it lost before reporting it failed.
+RECONNECT_TIMEOUT = 300.0
+# How often a listener checks the newest versions even when it heard nothing: a safety net for a
+# notification lost to a network fault the connection did not notice.
+DEFAULT_RECONCILE_INTERVAL = 30.0
+# How long a listener waits for a notification before it looks at its stop flag again.
+_LISTEN_TICK = 0.5
+_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 5.0
+
+
+class PostgresStore(SqlStore):
+    backend = "postgresql"
+
+    def __init__(
+        self, url: str, min_size: int = 1, max_size: int = 4, timeout: float = 5.0
+    ) -> None:
+        self.url = url
+        self.min_size = min_size
+        self.max_size = max_size
+        self.timeout = timeout
+        self._pool: ConnectionPool | None = None
+        self._inherited: list[ConnectionPool] = []
+        self._pid = os.getpid()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({mask_password(self.url)!r})"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # --- Connections ----------------------------------------------------------------------------
+
+    @property
+    def _connect_kwargs(self) -> dict[str, Any]:
+        return {
+            # libpq's connect_timeout is whole seconds, at least 2.
+            "connect_timeout": max(2, math.ceil(self.timeout)),
+            "application_name": "vessel-screen",
+        }
+
+    def _configure(self, conn: psycopg.Connection[Any]) -> None:
+        for json_type in ("json", "jsonb"):
+            conn.adapters.register_loader(json_type, TextLoader)
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"SET statement_timeout = {int(self.timeout * 1000)}")
+        conn.commit()
+
+    def _get_pool(self) -> ConnectionPool:
+        if self._closed:
+            raise StoreError("the store is closed")
+        with self._lock:
+            if self._pid != os.getpid():
+                if self._pool is not None:
+                    self._inherited.append(self._pool)
+                self._pool, self._pid = None, os.getpid()
+            if self._pool is None:
+                pool: ConnectionPool = ConnectionPool(
+                    self.url,
+                    min_size=self.min_size,
+                    max_size=self.max_size,
+                    kwargs=self._connect_kwargs,
+                    configure=self._configure,
+                    check=ConnectionPool.check_connection,
+                    timeout=self.timeout,
+                    reconnect_timeout=RECONNECT_TIMEOUT,
+                    name="vessel-screen",
+                    open=False,
+                )
+                # Not waiting: a server that is down at start makes calls fail (503), not the
+                # process; the pool keeps trying in the background.
+                pool.open(wait=False)
+                self._pool = pool
+            return self._pool
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        # The pool's connection context commits on success and rolls back on error: one
+        # transaction per call, for reads and writes alike.
+        try:
+            with self._get_pool().connection() as conn:
+                yield conn
+        except psycopg.Error as exc:  # PoolTimeout and PoolClosed are psycopg.Errors too
+            raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from exc
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        return self._connection()
+
+    _write = _read
+
+    def _time(self, moment: datetime) -> Any:
+        return utc(moment)
+
+    # --- Lifecycle ------------------------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        with self._connection() as conn:
+            return migrate_postgres(conn)
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+            if pool is not None and self._pid != os.getpid():
+                # The parent's pool: its connections are the parent's to close.
+                self._inherited.append(pool)
+                pool = None
+        if pool is not None:
+            pool.close(timeout=self.timeout)
+
+    # --- Writes with a dialect of their own -----------------------------------------------------
+
+    def record_screenings(self, records: Sequence[ScreeningRecord]) -> None:
+        check_screenings(records)
+        if not records:
+            return
+        rows = [screening_params(r, utc(r.screened_at)) for r in records]
+        with self._connection() as conn, conn.cursor() as cur:
+            if len(rows) >= COPY_MIN_ROWS:
+                with cur.copy(f"COPY screenings ({SCREENING_COLUMNS}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                cur.executemany(
+                    f"INSERT INTO screenings ({SCREENING_COLUMNS})"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    rows,
+                )
+
+    def publish_list_version(self, info: ListInfo, entries: Sequence[Mapping[str, Any]]) -> bool:
+        rows = entry_rows(info, entries)
+        with self._connection() as conn:
+            # A concurrent publisher of the same version waits here for the first one's commit,
+            # then does nothing: one copy of each version, whoever loaded it.
+            stored = conn.execute(
+                "INSERT INTO list_versions (list_id, version, title, source, format,"
+                " published_at, loaded_at, entry_count, files_sha256)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (list_id, version) DO NOTHING RETURNING seq",
+                (
+                    info.id,
+                    info.version,
+                    info.title,
+                    info.source,
+                    info.format,
+                    info.published_at,
+                    utc(info.loaded_at),
+                    len(rows),
+                    dump_json(dict(info.sha256)),
+                ),
+            ).fetchone()
+            if stored is None:
+                return False
+            with (
+                conn.cursor() as cur,
+                cur.copy(f"COPY list_entries ({ENTRY_COLUMNS}) FROM STDIN") as cp,
+            ):
+                for row in rows:
+                    cp.write_row(row)
+            # Delivered to listeners only when this transaction commits.
+            conn.execute(
+                "SELECT pg_notify(%s, %s)", (VERSIONS_CHANNEL, f"{info.id}:{info.version}")
+            )
+        return True
+
+    def save_port_calls(self, calls: Sequence[PortCall]) -> int:
+        if not calls:
+            return 0
+        rows = [
+            (
+                c.imo,
+                c.mmsi,
+                c.locode,
+                c.port_name,
+                c.country,
+                utc(c.arrived_at),
+                None if c.departed_at is None else utc(c.departed_at),
+                c.source,
+                c.note,
+                c.confidence,
+            )
+            for c in calls
+        ]
+        with self._connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(%s)", (PORT_CALLS_LOCK,))
+            # executemany pipelines the statements; rowcount sums the rows actually inserted.
+            cur.executemany(
+                f"INSERT INTO port_calls ({CALL_COLUMNS})"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                rows,
+            )
+            return cur.rowcount
+
+    # --- Versions -------------------------------------------------------------------------------
+
+    def listen_versions(
+        self, callback: VersionCallback, poll_interval: float | None = None
+    ) -> _NotifyListener:
+        listener = _NotifyListener(
+            self, VersionTracker(callback), poll_interval or DEFAULT_RECONCILE_INTERVAL
+        )
+        listener.start()
+        return listener
+
+
+class _NotifyListener:
+    """LISTEN on its own connection (not the pool's: it is held for as long as the listener
+    runs). A notification means "something was published": the listener then asks the store for
+    the newest versions and reports what changed, rather than trusting the payload, so that a
+    notification overtaken by a newer publication, or one sent while the connection was down,
+    can never make a worker go back to an older version. After every (re)connect it looks once
+    (catching up on what it missed), and every `reconcile_interval` seconds regardless."""
+
+    def __init__(
+        self, store: PostgresStore, tracker: VersionTracker, reconcile_interval: float
+    ) -> None:
+        self.store = store
+        self.tracker = tracker
+        self.reconcile_interval = reconcile_interval
+        self.connects = 0
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, name="postgres-version-listener", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=_LISTEN_TICK + self.store.timeout + 2)
+
+    def _run(self) -> None:
+        backoff = _BACKOFF_FIRST
+        while not self._stop.is_set() and not self.store.closed:
+            try:
+                self._listen()
+                backoff = _BACKOFF_FIRST
+            except (psycopg.Error, StoreError) as exc:
+                self._ready.clear()
+                log.warning("list version listener lost its connection, reconnecting: %s", exc)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, _BACKOFF_MAX)
+
+    def _listen(self) -> None:
+        with psycopg.connect(
+            self.store.url,
+            autocommit=True,
+            # Keepalives notice a peer that vanished without closing the connection.
+            keepalives=1,
+            keepalives_idle=30,
+            keepalives_interval=10,
+            keepalives_count=3,
+            **self.store._connect_kwargs,
+        ) as conn:
+            conn.execute(f"LISTEN {VERSIONS_CHANNEL}")
+            self.connects += 1
+            # Listening before looking: a version published in between is both seen by the look
+            # and announced, never neither.
+            self.tracker.offer(self.store.latest_versions())
+            self._ready.set()
+            next_look = time.monotonic() + self.reconcile_interval
+            while not self._stop.is_set() and not self.store.closed:
+                heard = [n.payload for n in conn.notifies(timeout=_LISTEN_TICK, stop_after=1)]
+                if heard or time.monotonic() >= next_look:
+                    log.debug("list versions announced: %s", heard)
+                    self.tracker.offer(self.store.latest_versions())
+                    next_look = time.monotonic() + self.reconcile_interval

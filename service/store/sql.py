@@ -1,0 +1,462 @@
+"""What both SQL backends do the same way: the queries that read back what was stored, and the
+writes that need nothing dialect-specific.
+
+The SQL is written once with `%s` placeholders (psycopg's); SQLite's `?` is substituted. The two
+schemas have the same tables and columns; PostgreSQL hands JSON columns back as text (see
+postgres.py), like SQLite, so one set of row decoders serves both.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Any, Protocol
+
+from service.model import ListInfo
+from service.portcalls.calls import PortCall
+from service.store.base import (
+    AlertRecord,
+    JobRecord,
+    ListVersionRecord,
+    ScreeningRecord,
+    check_publication,
+    check_screenings,
+    dump_json,
+    text_time,
+    utc,
+)
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
+
+
+SCREENING_COLUMNS = (
+    "screening_id, screened_at, caller, kind, job_id, job_row, query, list_versions, decision,"
+    " response"
+)
+JOB_COLUMNS = "job_id, caller, filename, started_at, finished_at, row_count, error"
+VERSION_COLUMNS = (
+    "list_id, version, loaded_at, entry_count, files_sha256, title, source, format, published_at"
+)
+ALERT_COLUMNS = (
+    "alert_id, created_at, screening_id, list_id, version, entity_id, score, decision,"
+    " previous_decision, reason"
+)
+CALL_COLUMNS = (
+    "imo, mmsi, locode, port_name, country, arrived_at, departed_at, source, note, confidence"
+)
+
+# PostgreSQL jsonb cannot hold U+0000 (json and SQLite can): refuse it in list entries on both
+# backends, so that a list version that one backend stores the other stores too.
+_NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def as_time(value: Any) -> datetime:
+    """A stored time (PostgreSQL: datetime, SQLite: text) as an aware UTC datetime."""
+    return utc(value) if isinstance(value, datetime) else text_time(str(value))
+
+
+def screening_params(r: ScreeningRecord, time: Any) -> tuple[Any, ...]:
+    """The row of one record, in SCREENING_COLUMNS order; `time` is the stored form of
+    `screened_at`."""
+    return (
+        r.screening_id,
+        time,
+        r.caller,
+        r.kind,
+        r.job_id,
+        r.row,
+        dump_json(r.query),
+        dump_json(r.list_versions),
+        r.decision,
+        r.response_json,
+    )
+
+
+def screening_from_row(row: Sequence[Any]) -> ScreeningRecord:
+    return ScreeningRecord(
+        screening_id=row[0],
+        screened_at=as_time(row[1]),
+        caller=row[2],
+        kind=row[3],
+        job_id=row[4],
+        row=row[5],
+        query=json.loads(row[6]),
+        list_versions=json.loads(row[7]),
+        decision=row[8],
+        response_json=row[9],
+    )
+
+
+def job_from_row(row: Sequence[Any]) -> JobRecord:
+    return JobRecord(
+        job_id=row[0],
+        caller=row[1],
+        filename=row[2],
+        started_at=as_time(row[3]),
+        finished_at=None if row[4] is None else as_time(row[4]),
+        rows=row[5],
+        error=row[6],
+    )
+
+
+def version_from_row(row: Sequence[Any]) -> ListVersionRecord:
+    return ListVersionRecord(
+        list_id=row[0],
+        version=row[1],
+        loaded_at=as_time(row[2]),
+        entries=int(row[3]),
+        sha256=json.loads(row[4]),
+        published=True,
+        title=row[5],
+        source=row[6],
+        format=row[7],
+        published_at=row[8],
+    )
+
+
+def alert_from_row(row: Sequence[Any]) -> AlertRecord:
+    return AlertRecord(
+        alert_id=row[0],
+        created_at=as_time(row[1]),
+        screening_id=row[2],
+        list_id=row[3],
+        version=row[4],
+        entity_id=row[5],
+        score=float(row[6]),
+        decision=row[7],
+        previous_decision=row[8],
+        reason=row[9],
+    )
+
+
+def call_from_row(row: Sequence[Any]) -> PortCall:
+    return PortCall(
+        imo=row[0],
+        mmsi=row[1],
+        locode=row[2],
+        port_name=row[3],
+        country=row[4],
+        arrived_at=as_time(row[5]),
+        departed_at=None if row[6] is None else as_time(row[6]),
+        source=row[7],
+        note=row[8],
+        confidence=row[9],
+    )
+
+
+ENTRY_COLUMNS = "list_id, version, entity_id, position, entry"
+
+
+def entry_rows(
+    info: ListInfo, entries: Sequence[Mapping[str, Any]]
+) -> list[tuple[str, str, str, int, str]]:
+    """One row (ENTRY_COLUMNS) for each entry, in the loader's order, after checking them."""
+    ids = check_publication(info, entries)
+    rows = []
+    for position, (entity_id, entry) in enumerate(zip(ids, entries, strict=True)):
+        text = dump_json(dict(entry))
+        if _NUL_ESCAPE.search(text):
+            raise ValueError(f"{info.id}@{info.version}: entry {entity_id} holds a NUL character")
+        rows.append((info.id, info.version, entity_id, position, text))
+    return rows
+
+
+class SqlStore:
+    """The shared half of a backend. A subclass provides `_read()` (a connection, errors mapped
+    to StoreError) and `_write()` (the same inside one transaction, committed on success) and
+    says how it stores times (`_time`)."""
+
+    placeholder = "%s"
+
+    def _read(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _write(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
+
+    def _time(self, moment: datetime) -> Any:
+        """The stored form of a time."""
+        raise NotImplementedError
+
+    def _sql(self, text: str) -> str:
+        return text if self.placeholder == "%s" else text.replace("%s", self.placeholder)
+
+    # --- Audit ----------------------------------------------------------------------------------
+
+    def record_screenings(self, records: Sequence[ScreeningRecord]) -> None:
+        check_screenings(records)
+        if not records:
+            return
+        sql = self._sql(
+            f"INSERT INTO screenings ({SCREENING_COLUMNS})"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+        with self._write() as conn:
+            for r in records:
+                conn.execute(sql, screening_params(r, self._time(r.screened_at)))
+
+    def get_screening(self, screening_id: str) -> ScreeningRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                self._sql(f"SELECT {SCREENING_COLUMNS} FROM screenings WHERE screening_id = %s"),
+                (screening_id,),
+            ).fetchone()
+        return None if row is None else screening_from_row(row)
+
+    def screenings_since(
+        self, since: datetime, until: datetime | None = None, batch: int = 1000
+    ) -> Iterator[ScreeningRecord]:
+        # Keyset pagination on (screened_at, screening_id): each page is one short query on the
+        # index, and no connection or transaction stays open while the caller works.
+        after: tuple[Any, str] | None = None
+        bound = "" if until is None else " AND screened_at < %s"
+        tail = [] if until is None else [self._time(until)]
+        while True:
+            if after is None:
+                where, params = "screened_at >= %s", [self._time(since)]
+            else:
+                where = "(screened_at > %s OR (screened_at = %s AND screening_id > %s))"
+                params = [after[0], after[0], after[1]]
+            with self._read() as conn:
+                rows = conn.execute(
+                    self._sql(
+                        f"SELECT {SCREENING_COLUMNS} FROM screenings WHERE {where}{bound}"
+                        " ORDER BY screened_at, screening_id LIMIT %s"
+                    ),
+                    (*params, *tail, batch),
+                ).fetchall()
+            for row in rows:
+                yield screening_from_row(row)
+            if len(rows) < batch:
+                return
+            after = (rows[-1][1], rows[-1][0])
+
+    # --- Jobs -----------------------------------------------------------------------------------
+
+    def start_job(
+        self, job_id: str, caller: str | None, filename: str | None, started_at: datetime
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._sql(
+                    "INSERT INTO jobs (job_id, caller, filename, started_at)"
+                    " VALUES (%s, %s, %s, %s)"
+                ),
+                (job_id, caller, filename, self._time(started_at)),
+            )
+
+    def finish_job(
+        self, job_id: str, rows: int, finished_at: datetime, error: str | None = None
+    ) -> None:
+        with self._write() as conn:
+            updated = conn.execute(
+                self._sql(
+                    "UPDATE jobs SET finished_at = %s, row_count = %s, error = %s WHERE job_id = %s"
+                ),
+                (self._time(finished_at), rows, error, job_id),
+            ).rowcount
+        if updated == 0:
+            raise LookupError(f"no job {job_id!r} was started")
+
+    def get_job(self, job_id: str) -> JobRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                self._sql(f"SELECT {JOB_COLUMNS} FROM jobs WHERE job_id = %s"), (job_id,)
+            ).fetchone()
+        return None if row is None else job_from_row(row)
+
+    def job_screenings(self, job_id: str) -> list[ScreeningRecord]:
+        with self._read() as conn:
+            rows = conn.execute(
+                self._sql(
+                    f"SELECT {SCREENING_COLUMNS} FROM screenings WHERE job_id = %s ORDER BY job_row"
+                ),
+                (job_id,),
+            ).fetchall()
+        return [screening_from_row(r) for r in rows]
+
+    # --- List versions --------------------------------------------------------------------------
+
+    def record_load_failure(
+        self,
+        list_id: str,
+        error: str,
+        at: datetime,
+        version: str | None = None,
+        sha256: Mapping[str, str] | None = None,
+    ) -> None:
+        with self._write() as conn:
+            conn.execute(
+                self._sql(
+                    "INSERT INTO list_load_failures (list_id, version, failed_at, error,"
+                    " files_sha256) VALUES (%s, %s, %s, %s, %s)"
+                ),
+                (list_id, version, self._time(at), error, dump_json(dict(sha256 or {}))),
+            )
+
+    def list_versions(self, list_id: str) -> list[ListVersionRecord]:
+        with self._read() as conn:
+            published = conn.execute(
+                self._sql(f"SELECT {VERSION_COLUMNS}, seq FROM list_versions WHERE list_id = %s"),
+                (list_id,),
+            ).fetchall()
+            failed = conn.execute(
+                self._sql(
+                    "SELECT list_id, version, failed_at, error, files_sha256, id"
+                    " FROM list_load_failures WHERE list_id = %s"
+                ),
+                (list_id,),
+            ).fetchall()
+        # Newest first by load time; among equal times a publication before a failure, and
+        # later publications (higher seq) first.
+        keyed: list[tuple[datetime, int, int, ListVersionRecord]] = [
+            (as_time(row[2]), 1, int(row[9]), version_from_row(row)) for row in published
+        ]
+        for row in failed:
+            record = ListVersionRecord(
+                list_id=row[0],
+                version=row[1],
+                loaded_at=as_time(row[2]),
+                entries=0,
+                sha256=json.loads(row[4]),
+                published=False,
+                error=row[3],
+            )
+            keyed.append((record.loaded_at, 0, int(row[5]), record))
+        keyed.sort(key=lambda k: k[:3], reverse=True)
+        return [k[3] for k in keyed]
+
+    def latest_version(self, list_id: str) -> ListVersionRecord | None:
+        with self._read() as conn:
+            row = conn.execute(
+                self._sql(
+                    f"SELECT {VERSION_COLUMNS} FROM list_versions WHERE list_id = %s"
+                    " ORDER BY seq DESC LIMIT 1"
+                ),
+                (list_id,),
+            ).fetchone()
+        return None if row is None else version_from_row(row)
+
+    def latest_versions(self) -> dict[str, ListVersionRecord]:
+        with self._read() as conn:
+            rows = conn.execute(
+                f"SELECT {VERSION_COLUMNS} FROM list_versions v WHERE seq ="
+                " (SELECT MAX(seq) FROM list_versions w WHERE w.list_id = v.list_id)"
+                " ORDER BY list_id"
+            ).fetchall()
+        return {row[0]: version_from_row(row) for row in rows}
+
+    def list_version_entries(self, list_id: str, version: str) -> list[dict[str, Any]] | None:
+        with self._read() as conn:
+            known = conn.execute(
+                self._sql("SELECT 1 FROM list_versions WHERE list_id = %s AND version = %s"),
+                (list_id, version),
+            ).fetchone()
+            if known is None:
+                return None
+            rows = conn.execute(
+                self._sql(
+                    "SELECT entry FROM list_entries WHERE list_id = %s AND version = %s"
+                    " ORDER BY position"
+                ),
+                (list_id, version),
+            ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    # --- Alerts ---------------------------------------------------------------------------------
+
+    def save_alerts(self, alerts: Sequence[AlertRecord]) -> int:
+        if not alerts:
+            return 0
+        sql = self._sql(
+            f"INSERT INTO alerts ({ALERT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT DO NOTHING"
+        )
+        added = 0
+        with self._write() as conn:
+            for a in alerts:
+                added += conn.execute(
+                    sql,
+                    (
+                        a.alert_id,
+                        self._time(a.created_at),
+                        a.screening_id,
+                        a.list_id,
+                        a.version,
+                        a.entity_id,
+                        a.score,
+                        a.decision,
+                        a.previous_decision,
+                        a.reason,
+                    ),
+                ).rowcount
+        return added
+
+    def list_alerts(self, since: datetime | None = None, limit: int = 100) -> list[AlertRecord]:
+        where, params = "", []
+        if since is not None:
+            where, params = " WHERE created_at >= %s", [self._time(since)]
+        with self._read() as conn:
+            rows = conn.execute(
+                self._sql(
+                    f"SELECT {ALERT_COLUMNS} FROM alerts{where}"
+                    " ORDER BY created_at DESC, alert_id DESC LIMIT %s"
+                ),
+                (*params, limit),
+            ).fetchall()
+        return [alert_from_row(r) for r in rows]
+
+    # --- Port calls -----------------------------------------------------------------------------
+
+    def _insert_port_calls(self, conn: Connection, calls: Sequence[PortCall]) -> int:
+        sql = self._sql(
+            f"INSERT INTO port_calls ({CALL_COLUMNS})"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"
+        )
+        added = 0
+        for c in calls:
+            added += conn.execute(
+                sql,
+                (
+                    c.imo,
+                    c.mmsi,
+                    c.locode,
+                    c.port_name,
+                    c.country,
+                    self._time(c.arrived_at),
+                    None if c.departed_at is None else self._time(c.departed_at),
+                    c.source,
+                    c.note,
+                    c.confidence,
+                ),
+            ).rowcount
+        return added
+
+    def port_calls_since(self, seq: int = 0) -> tuple[list[PortCall], int]:
+        with self._read() as conn:
+            rows = conn.execute(
+                self._sql(
+                    f"SELECT {CALL_COLUMNS}, seq FROM port_calls WHERE seq > %s ORDER BY seq"
+                ),
+                (seq,),
+            ).fetchall()
+        if not rows:
+            return [], seq
+        return [call_from_row(r) for r in rows], int(rows[-1][10])
+
+    def load_port_calls(self) -> list[PortCall]:
+        return self.port_calls_since(0)[0]

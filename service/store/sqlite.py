@@ -1,0 +1,257 @@
+"""The embedded store: SQLite in one file, `<DATA_DIR>/vessel-screen.sqlite3`.
+
+Same behaviour as PostgreSQL for one machine. The file is in WAL mode, so readers never wait for
+a writer; writes take the single write lock up front (BEGIN IMMEDIATE) and wait for it at most
+`timeout` seconds (the busy timeout) before failing with StoreError. `synchronous=FULL`: a
+screening is on disk before its answer is sent, even if the machine then loses power.
+
+Each thread has its own connection (sqlite3 connections must not be used by two threads at
+once; gunicorn's gthread workers answer on several threads), and a forked child opens new ones
+rather than use its parent's.
+
+Several workers on one machine learn of a new list version by polling: `listen_versions` runs a
+thread that asks for the newest versions every `poll_interval` seconds (default 1 s, one
+indexed query). SQLite has no notifications between processes, and a second's delay before
+every worker serves a new list is well inside what a list refresh needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from service.model import ListInfo
+from service.portcalls.calls import PortCall
+from service.store.base import StoreError, VersionCallback, VersionTracker, dump_json, time_text
+from service.store.migrate import migrate_sqlite
+from service.store.sql import ENTRY_COLUMNS, Connection, SqlStore, entry_rows
+
+log = logging.getLogger("service.store.sqlite")
+
+DB_FILE = "vessel-screen.sqlite3"
+DEFAULT_POLL_INTERVAL = 1.0
+
+
+class SQLiteStore(SqlStore):
+    backend = "sqlite"
+    placeholder = "?"
+
+    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Every connection opened, with the thread that owns it, so close() can close them all.
+        self._conns: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # Connections inherited over a fork: kept referenced and never used or closed here.
+        self._inherited: list[sqlite3.Connection] = []
+        self._pid = os.getpid()
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({str(self.path)!r})"
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # --- Connections ----------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._closed:
+            raise StoreError("the store is closed")
+        if self._pid != os.getpid():
+            self._after_fork()
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def _after_fork(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._inherited.extend(c for _, c in self._conns)
+            self._conns = []
+            self._local = threading.local()
+            self._pid = os.getpid()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path,
+                timeout=self.timeout,
+                isolation_level=None,  # autocommit: transactions are begun explicitly
+                check_same_thread=False,  # only so that close() may close it from any thread
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+        except (sqlite3.Error, OSError) as exc:
+            if conn is not None:
+                conn.close()
+            raise StoreError(f"cannot open the SQLite store {self.path}: {exc}") from exc
+        with self._lock:
+            # Threads come and go (tests, a listener stopped): close what dead threads left.
+            alive = []
+            for thread, old in self._conns:
+                if thread.is_alive():
+                    alive.append((thread, old))
+                else:
+                    old.close()
+            alive.append((threading.current_thread(), conn))
+            self._conns = alive
+        return conn
+
+    def _release_thread_connection(self) -> None:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            return
+        self._local.conn = None
+        with self._lock:
+            self._conns = [(t, c) for t, c in self._conns if c is not conn]
+        conn.close()
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        try:
+            yield self._connection()
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    def _time(self, moment: datetime) -> Any:
+        return time_text(moment)
+
+    # --- Lifecycle ------------------------------------------------------------------------------
+
+    def migrate(self) -> list[int]:
+        try:
+            return migrate_sqlite(self._connection())
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite store {self.path}: migration failed: {exc}") from exc
+
+    def ping(self) -> None:
+        with self._read() as conn:
+            conn.execute("SELECT 1").fetchone()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._conns = self._conns, []
+        for _, conn in conns:
+            conn.close()
+
+    # --- Writes with a dialect of their own -----------------------------------------------------
+
+    def publish_list_version(self, info: ListInfo, entries: Sequence[Mapping[str, Any]]) -> bool:
+        rows = entry_rows(info, entries)
+        with self._write() as conn:
+            # Under BEGIN IMMEDIATE no other writer runs, so MAX(seq) + 1 is this publication's
+            # place in the order, and a version stored meanwhile by another worker is seen here.
+            inserted = conn.execute(
+                "INSERT INTO list_versions (list_id, version, seq, title, source, format,"
+                " published_at, loaded_at, entry_count, files_sha256)"
+                " SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM list_versions"
+                " WHERE 1 ON CONFLICT (list_id, version) DO NOTHING",
+                (
+                    info.id,
+                    info.version,
+                    info.title,
+                    info.source,
+                    info.format,
+                    info.published_at,
+                    time_text(info.loaded_at),
+                    len(rows),
+                    dump_json(dict(info.sha256)),
+                ),
+            ).rowcount
+            if not inserted:
+                return False
+            for row in rows:
+                conn.execute(
+                    f"INSERT INTO list_entries ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?)", row
+                )
+        return True
+
+    def save_port_calls(self, calls: Sequence[PortCall]) -> int:
+        if not calls:
+            return 0
+        # Writes are serialised by BEGIN IMMEDIATE, so seq grows in commit order.
+        with self._write() as conn:
+            return self._insert_port_calls(conn, calls)
+
+    # --- Versions -------------------------------------------------------------------------------
+
+    def listen_versions(
+        self, callback: VersionCallback, poll_interval: float | None = None
+    ) -> _PollingListener:
+        listener = _PollingListener(
+            self, VersionTracker(callback), poll_interval or DEFAULT_POLL_INTERVAL
+        )
+        listener.start()
+        return listener
+
+
+class _PollingListener:
+    """Asks the store for the newest versions every `interval` seconds, on its own thread and
+    connection; a failed look (store locked, file gone) is logged and retried next time."""
+
+    def __init__(self, store: SQLiteStore, tracker: VersionTracker, interval: float) -> None:
+        self.store = store
+        self.tracker = tracker
+        self.interval = interval
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-version-poller", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def wait_ready(self, timeout: float) -> bool:
+        return self._ready.wait(timeout)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=self.interval + self.store.timeout + 1)
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set() and not self.store.closed:
+                try:
+                    self.tracker.offer(self.store.latest_versions())
+                    self._ready.set()
+                except StoreError as exc:
+                    log.warning("polling for list versions failed, retrying: %s", exc)
+                self._stop.wait(self.interval)
+        finally:
+            self.store._release_thread_connection()
