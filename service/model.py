@@ -49,6 +49,10 @@ class Vessel:
     listed_on: str | None = None
     remarks: str | None = None
     source_record: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    # Appended last so that every existing positional or keyword construction stays valid. Lists
+    # name the ship's manager and (commercial) operator apart from its registered owner.
+    manager: str | None = None
+    operator: str | None = None
 
     @property
     def aliases(self) -> tuple[str, ...]:
@@ -83,7 +87,41 @@ class ListInfo:
     published_at: str | None = None
 
 
+EntityKind = Literal["company", "organisation", "entity"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListedEntity:
+    """A listed company or organisation (never a person), kept so that ship owners can be screened.
+
+    `kind` is what the publisher calls it: "company", "organisation", or "entity" where the list
+    only says it is not a person. `aliases` holds every other name it is or was listed under
+    (a.k.a., f.k.a., n.k.a. and weak aliases alike: an owner may trade under any of them).
+    `imo_company_number` is the IMO Unique Company and Registered Owner Identification Number,
+    seven digits as published; it identifies the company the way an IMO number identifies a hull.
+    """
+
+    entity_id: str
+    list_id: str
+    source_id: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    kind: EntityKind = "entity"
+    imo_company_number: str | None = None
+    programs: tuple[str, ...] = ()
+    listed_on: str | None = None
+    remarks: str | None = None
+    source_record: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """The listed name first, then every alias, without repeats."""
+        return tuple(dict.fromkeys((self.name, *self.aliases)))
+
+
 @dataclass(frozen=True, slots=True)
 class LoadedList:
     info: ListInfo
     vessels: tuple[Vessel, ...]
+    # Appended with a default: callers build LoadedList(info, vessels) positionally.
+    entities: tuple[ListedEntity, ...] = ()

@@ -1,5 +1,8 @@
 """OFAC's SDN list in its "classic" CSV files: sdn.csv, alt.csv, add.csv and sdn_comments.csv.
 
+The consolidated non-SDN list comes in the same layout under other names (cons_prim.csv,
+cons_alt.csv, cons_add.csv, cons_comments.csv); `read_csv_set` reads either (see ofac_cons_csv).
+
 The files have no header row, are Windows-1252, mark empty cells with `-0- `, end in a Ctrl-Z
 (0x1A) byte and join on `ent_num`. Ship details that have no column of their own (IMO, MMSI,
 year of build, former names and flags, linked owners) are written into the Remarks cell as
@@ -23,7 +26,7 @@ from typing import Any
 
 from service.identifiers import normalize_flag
 from service.loaders.errors import ListLoadError
-from service.model import NameKind, Vessel, VesselName
+from service.model import ListedEntity, NameKind, Vessel, VesselName
 
 DEFAULT_LIST_ID = "us-ofac-sdn"
 
@@ -54,6 +57,10 @@ FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 FILE_NAMES: tuple[str, ...] = tuple(name for name, _ in FILES)
 REQUIRED_FILE = "sdn.csv"
+
+# The files of one set, in version-hash order: the primary file (one row per entry) first, then
+# its aliases, addresses and remarks continuations.
+FileSpec = tuple[tuple[str, tuple[str, ...]], ...]
 
 ENCODING = "cp1252"
 NULL = "-0-"
@@ -107,12 +114,17 @@ class Remarks:
 
 @dataclass(frozen=True, slots=True)
 class OfacCsvSet:
-    """The vessels of one OFAC CSV set and what identifies the files they came from."""
+    """The vessels of one OFAC CSV set and what identifies the files they came from.
+
+    `entities` are the set's entity rows (companies, organisations: SDN_Type empty), kept so that
+    ship owners can be screened; individuals and aircraft are left out.
+    """
 
     vessels: tuple[Vessel, ...]
     version: str
     sha256: dict[str, str] = field(default_factory=dict)
     published_at: str | None = None
+    entities: tuple[ListedEntity, ...] = ()
 
 
 def is_ofac_csv(folder: Path) -> bool:
@@ -120,27 +132,28 @@ def is_ofac_csv(folder: Path) -> bool:
     return REQUIRED_FILE in _official_files(folder)
 
 
-def ofac_csv_files(folder: Path) -> list[Path]:
+def ofac_csv_files(folder: Path, files: FileSpec = FILES) -> list[Path]:
     """The set's files present in `folder`, in the fixed order the version hash uses."""
-    return list(_official_files(folder).values())
+    return list(_official_files(folder, files).values())
 
 
-def _official_files(folder: Path) -> dict[str, Path]:
+def _official_files(folder: Path, files: FileSpec = FILES) -> dict[str, Path]:
     """Official file name -> path, matching names in any case.
 
     OFAC's own download service names the files SDN.CSV, ALT.CSV, ...; its older pages used
     lower case. Both are the same file.
     """
+    names = tuple(name for name, _ in files)
     if not folder.is_dir():
         return {}
     by_lower: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         lower = path.name.lower()
         # An exact official name wins over a case variant lying next to it.
-        wanted = path.name in FILE_NAMES or (lower in FILE_NAMES and lower not in by_lower)
+        wanted = path.name in names or (lower in names and lower not in by_lower)
         if wanted and path.is_file():
             by_lower[lower] = path
-    return {name: by_lower[name] for name in FILE_NAMES if name in by_lower}
+    return {name: by_lower[name] for name in names if name in by_lower}
 
 
 def ofac_csv_version(folder: Path) -> str:
@@ -159,31 +172,48 @@ def load_ofac_csv(folder: Path, list_id: str = DEFAULT_LIST_ID) -> list[Vessel]:
 
 
 def read_ofac_csv(folder: Path, list_id: str = DEFAULT_LIST_ID) -> OfacCsvSet:
-    """The vessels, version and per-file SHA-256 of the set, all from one read of the bytes.
+    """The vessels, entities, version and per-file SHA-256 of the set, from one read of the bytes.
 
     Reading once matters: hashing the files in a second pass could describe a newer download
-    than the vessels that were parsed.
+    than the vessels that were parsed. The SDN list always holds ships, so a set without a
+    vessel is the wrong file and is refused.
     """
-    data = _read_files(folder)
-    tables = {name: _parse_rows(name, data.get(name), columns) for name, columns in FILES}
+    return read_csv_set(folder, list_id, FILES, require_vessels=True)
 
-    sdn: dict[str, Row] = {}
-    for line, row in tables["sdn.csv"]:
-        ent_num = _ent_num("sdn.csv", line, row)
-        if ent_num in sdn:
-            raise ListLoadError(f"sdn.csv line {line}: ent_num {ent_num} appears twice")
-        sdn[ent_num] = row
-    if not sdn:
-        raise ListLoadError(f"{folder / 'sdn.csv'} holds no rows")
 
-    vessel_rows = {k: row for k, row in sdn.items() if (row["SDN_Type"] or "").lower() == "vessel"}
-    if not vessel_rows:
-        raise ListLoadError(f"{folder / 'sdn.csv'} holds {len(sdn)} rows but no vessel")
+def read_csv_set(
+    folder: Path, list_id: str, files: FileSpec, *, require_vessels: bool
+) -> OfacCsvSet:
+    """Any set in the classic layout (`files` names its primary, alias, address and remarks
+    files). With `require_vessels` a set without a vessel raises; otherwise only a set with
+    neither a vessel nor an entity does."""
+    prim, alt, add, comment = (name for name, _ in files)
+    data = _read_files(folder, files)
+    tables = {name: _parse_rows(name, data.get(name), columns) for name, columns in files}
+
+    primary: dict[str, Row] = {}
+    for line, row in tables[prim]:
+        ent_num = _ent_num(prim, line, row)
+        if ent_num in primary:
+            raise ListLoadError(f"{prim} line {line}: ent_num {ent_num} appears twice")
+        primary[ent_num] = row
+    if not primary:
+        raise ListLoadError(f"{folder / prim} holds no rows")
+
+    vessel_rows = {k: r for k, r in primary.items() if (r["SDN_Type"] or "").lower() == "vessel"}
+    # An empty type is OFAC's entity (company, organisation); "individual" and "aircraft" are
+    # the other types, neither of which can own a ship in our sense.
+    entity_rows = {k: r for k, r in primary.items() if not r["SDN_Type"]}
+    if require_vessels and not vessel_rows:
+        raise ListLoadError(f"{folder / prim} holds {len(primary)} rows but no vessel")
+    if not vessel_rows and not entity_rows:
+        raise ListLoadError(f"{folder / prim} holds {len(primary)} rows but no vessel or entity")
 
     # alt.csv and add.csv are often newer than sdn.csv; rows of entries it lacks are dropped.
-    alts = _group("alt.csv", tables["alt.csv"], vessel_rows)
-    adds = _group("add.csv", tables["add.csv"], vessel_rows)
-    comments = _group("sdn_comments.csv", tables["sdn_comments.csv"], vessel_rows)
+    keep = {**vessel_rows, **entity_rows}
+    alts = _group(alt, tables[alt], keep)
+    adds = _group(add, tables[add], keep)
+    comments = _group(comment, tables[comment], keep)
 
     vessels = tuple(
         _vessel(
@@ -193,13 +223,20 @@ def read_ofac_csv(folder: Path, list_id: str = DEFAULT_LIST_ID) -> OfacCsvSet:
             alts.get(ent_num, []),
             adds.get(ent_num, []),
             comments.get(ent_num, []),
+            primary_file=prim,
         )
         for ent_num, row in vessel_rows.items()
     )
+    entities = tuple(
+        _entity(list_id, ent_num, row, alts.get(ent_num, []), comments.get(ent_num, []))
+        for ent_num, row in entity_rows.items()
+        if row["SDN_Name"]
+    )
     return OfacCsvSet(
         vessels=vessels,
-        version=_version(data),
+        version=_version(data, files),
         sha256={name: hashlib.sha256(raw).hexdigest() for name, raw in data.items()},
+        entities=entities,
     )
 
 
@@ -283,12 +320,13 @@ def split_programs(value: str | None) -> tuple[str, ...]:
     return tuple(p.strip(" []") for p in value.split("] [") if p.strip(" []"))
 
 
-def _read_files(folder: Path) -> dict[str, bytes]:
+def _read_files(folder: Path, spec: FileSpec = FILES) -> dict[str, bytes]:
     if not folder.is_dir():
         raise ListLoadError(f"{folder} is not a folder")
-    files = _official_files(folder)
-    if REQUIRED_FILE not in files:
-        raise ListLoadError(f"{folder} has no {REQUIRED_FILE}")
+    files = _official_files(folder, spec)
+    required = spec[0][0]
+    if required not in files:
+        raise ListLoadError(f"{folder} has no {required}")
     data: dict[str, bytes] = {}
     for name, path in files.items():
         try:
@@ -356,12 +394,13 @@ def _vessel(
     alts: list[Row],
     adds: list[Row],
     comments: list[Row],
+    primary_file: str = REQUIRED_FILE,
 ) -> Vessel:
     remarks = _full_remarks(row["Remarks"], comments)
     parsed = parse_remarks(remarks)
     name = row["SDN_Name"] or ""
     if not name:
-        raise ListLoadError(f"sdn.csv: vessel {ent_num} has no name")
+        raise ListLoadError(f"{primary_file}: vessel {ent_num} has no name")
 
     names = [VesselName(name, "primary")]
     seen = {name}
@@ -417,6 +456,35 @@ def _vessel(
     )
 
 
+def _entity(
+    list_id: str, ent_num: str, row: Row, alts: list[Row], comments: list[Row]
+) -> ListedEntity:
+    """An entity row as a listed entity; its IMO company number comes from the remarks
+    ("Identification Number IMO 6016988"), where OFAC writes it."""
+    name = row["SDN_Name"] or ""
+    remarks = _full_remarks(row["Remarks"], comments)
+    parsed = parse_remarks(remarks)
+    others = [n.name for n in parsed.names] + [a["alt_name"] or "" for a in alts]
+    aliases = tuple(dict.fromkeys(n for n in others if n and n != name))
+    return ListedEntity(
+        entity_id=f"{list_id}:{ent_num}",
+        list_id=list_id,
+        source_id=ent_num,
+        name=name,
+        aliases=aliases,
+        kind="entity",
+        imo_company_number=parsed.imos[0] if parsed.imos else None,
+        programs=split_programs(row["Program"]),
+        listed_on=parsed.listed_on,
+        remarks=remarks,
+        source_record={
+            **row,
+            "alt_names": [dict(a) for a in alts],
+            "linked_to": list(parsed.linked_to),
+        },
+    )
+
+
 def _full_remarks(remarks: str | None, comments: list[Row]) -> str | None:
     """Remarks with the sdn_comments.csv continuations appended.
 
@@ -463,9 +531,9 @@ def _iso_date(value: str) -> str | None:
         return None
 
 
-def _version(data: dict[str, bytes]) -> str:
+def _version(data: dict[str, bytes], files: FileSpec = FILES) -> str:
     digest = hashlib.sha256()
-    for name in FILE_NAMES:
+    for name, _ in files:
         if name in data:
             digest.update(data[name])
     return digest.hexdigest()[:VERSION_LENGTH]

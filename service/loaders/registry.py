@@ -3,11 +3,14 @@
 A folder is read one of two ways:
 
 - With a `manifest.json`, exactly the lists it names are loaded (see `lists/README.md`).
-- Without one, lists are found by the official file names of each format in `FORMATS`. If the
-  folder itself holds a format's files, that is the list and sub-folders are not looked at (they
-  are typically archived older downloads). Otherwise each direct sub-folder holding a format's
-  files is a list. Its id is the format's default id (`us-ofac-sdn`) when only one folder holds
-  that format, and `<default id>-<sub-folder name>` when several do, so no two lists share an id.
+- Without one, lists are found by the official file names of each format in `FORMATS` (and,
+  where two formats share a file name, by the file's first bytes). If the folder itself holds a
+  format's files, that is the list and sub-folders are not looked at (they are typically
+  archived older downloads). Otherwise each direct sub-folder holding a format's files is a
+  list. Its id is the format's default id (`us-ofac-sdn`) when only one folder holds that list,
+  and `<default id>-<sub-folder name>` when several do, so no two lists share an id. One folder
+  holding the same list in two formats (sdn.csv and sdn.xml) gives it once, from the format
+  listed first in `FORMATS`.
 
 Every list is loaded in full or the whole call raises `ListLoadError`: a caller either gets every
 list the folder describes or keeps what it had.
@@ -24,10 +27,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from service.loaders import eu_annex, eu_fsf, ftm, ofac_cons_csv, ofac_xml, uk, un_xml, watchlist
 from service.loaders.errors import ListLoadError
 from service.loaders.ofac_csv import FILE_NAMES as OFAC_CSV_FILES
 from service.loaders.ofac_csv import is_ofac_csv, read_ofac_csv
-from service.model import ListInfo, LoadedList, Vessel
+from service.model import ListedEntity, ListInfo, LoadedList, Vessel
 
 MANIFEST = "manifest.json"
 MANIFEST_KEYS = frozenset({"id", "path", "format", "title", "source"})
@@ -35,16 +39,19 @@ REQUIRED_KEYS = ("id", "path", "format")
 # Ids end up in URLs and entity ids ("us-ofac-sdn:37095"), so they stay plain.
 LIST_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
-OFAC_SDN_CSV_SOURCE = (
-    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/SDN.CSV"
-)
+OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
+OFAC_SDN_CSV_SOURCE = OFAC_EXPORTS + "SDN.CSV"
 
 
 class SourceLoad(Protocol):
-    """What a format's loader hands back: the vessels and what identifies the files read."""
+    """What a format's loader hands back: the vessels, the listed companies and organisations
+    (for owner screening), and what identifies the files read."""
 
     @property
     def vessels(self) -> tuple[Vessel, ...]: ...
+
+    @property
+    def entities(self) -> tuple[ListedEntity, ...]: ...
 
     @property
     def version(self) -> str: ...
@@ -68,7 +75,8 @@ class Format:
     source: str | None = None
 
 
-# Adding a format is one entry here.
+# Adding a format is one entry here. Order matters only where two formats give one list (the
+# same default id): a folder holding both is read with the one listed first.
 FORMATS: dict[str, Format] = {
     "ofac-csv": Format(
         read_ofac_csv,
@@ -77,6 +85,87 @@ FORMATS: dict[str, Format] = {
         "us-ofac-sdn",
         "OFAC Specially Designated Nationals (SDN) list",
         OFAC_SDN_CSV_SOURCE,
+    ),
+    "ofac-cons-csv": Format(
+        ofac_cons_csv.read_ofac_cons_csv,
+        ofac_cons_csv.is_ofac_cons_csv,
+        ofac_cons_csv.CONS_FILE_NAMES,
+        ofac_cons_csv.DEFAULT_LIST_ID,
+        "OFAC Consolidated Sanctions List (non-SDN lists)",
+        OFAC_EXPORTS + "CONS_PRIM.CSV",
+    ),
+    "ofac-xml": Format(
+        ofac_xml.read_ofac_sdn_xml,
+        ofac_xml.is_ofac_sdn_xml,
+        (ofac_xml.SDN_XML,),
+        ofac_xml.SDN_LIST_ID,
+        "OFAC Specially Designated Nationals (SDN) list",
+        OFAC_EXPORTS + "SDN.XML",
+    ),
+    "ofac-cons-xml": Format(
+        ofac_xml.read_ofac_cons_xml,
+        ofac_xml.is_ofac_cons_xml,
+        (f"{ofac_xml.CONS_XML} (root sdnList)",),
+        ofac_xml.CONS_LIST_ID,
+        "OFAC Consolidated Sanctions List (non-SDN lists)",
+        OFAC_EXPORTS + "CONSOLIDATED.XML",
+    ),
+    "un-xml": Format(
+        un_xml.read_un_xml,
+        un_xml.is_un_xml,
+        (f"{un_xml.FILE_NAME} (root CONSOLIDATED_LIST)",),
+        un_xml.DEFAULT_LIST_ID,
+        "UN Security Council Consolidated List",
+        "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+    ),
+    "eu-ojeu": Format(
+        eu_annex.read_eu_ojeu,
+        eu_annex.is_eu_ojeu,
+        (f"*.csv starting {eu_annex.CONSOLIDATED_HEADER!r} or {eu_annex.AMENDMENT_HEADER!r}",),
+        eu_annex.DEFAULT_LIST_ID,
+        "EU sanctions annexes in the Official Journal (vessel bans: Reg. 833/2014 Annex XLII, "
+        "Reg. 2017/1509)",
+        "https://github.com/opensanctions/opensanctions/tree/main/datasets/eu/journal_sanctions/data",
+    ),
+    "eu-fsf": Format(
+        eu_fsf.read_eu_fsf,
+        eu_fsf.is_eu_fsf,
+        ("*.xml (root export in the FSF namespace)",),
+        eu_fsf.DEFAULT_LIST_ID,
+        "EU Financial Sanctions File (consolidated list of persons, groups and entities)",
+        "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content",
+    ),
+    "uk-sanctions-list": Format(
+        uk.read_uk_sanctions_list,
+        uk.is_uk_sanctions_list,
+        ("UK-Sanctions-List.csv",),
+        uk.UKSL_LIST_ID,
+        "UK Sanctions List",
+        "https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv",
+    ),
+    "uk-ofsi": Format(
+        uk.read_uk_ofsi,
+        uk.is_uk_ofsi,
+        ("ConList.csv",),
+        uk.OFSI_LIST_ID,
+        "OFSI Consolidated List of Financial Sanctions Targets",
+        "https://ofsistorage.blob.core.windows.net/publishlive/2022format/ConList.csv",
+    ),
+    "ftm": Format(
+        ftm.read_ftm,
+        ftm.is_ftm,
+        (f"*{ftm.SUFFIX}",),
+        ftm.DEFAULT_LIST_ID,
+        "OpenSanctions entities (FollowTheMoney)",
+        "https://data.opensanctions.org/datasets/latest/sanctions/entities.ftm.json",
+    ),
+    "watchlist": Format(
+        watchlist.read_watchlist,
+        watchlist.is_watchlist,
+        (watchlist.FILE_NAME,),
+        watchlist.DEFAULT_LIST_ID,
+        "In-house watchlist",
+        None,
     ),
 }
 
@@ -109,8 +198,9 @@ def find_lists(folder: Path) -> list[ListEntry]:
 def load_list(entry: ListEntry) -> LoadedList:
     spec = _format(entry.format, entry.id)
     result = spec.load(entry.path, entry.id)
-    if not result.vessels:
-        raise ListLoadError(f"list {entry.id} ({entry.path}) holds no vessel")
+    # A list of owners and no ship (the UN's, OFAC's non-SDN lists) still serves owner screening.
+    if not result.vessels and not result.entities:
+        raise ListLoadError(f"list {entry.id} ({entry.path}) holds no vessel and no entity")
     info = ListInfo(
         id=entry.id,
         title=entry.title,
@@ -122,7 +212,7 @@ def load_list(entry: ListEntry) -> LoadedList:
         sha256=dict(result.sha256),
         published_at=result.published_at,
     )
-    return LoadedList(info=info, vessels=tuple(result.vessels))
+    return LoadedList(info=info, vessels=tuple(result.vessels), entities=tuple(result.entities))
 
 
 def read_manifest(folder: Path) -> list[ListEntry]:
@@ -150,7 +240,7 @@ def read_manifest(folder: Path) -> list[ListEntry]:
 
 def discover_lists(folder: Path) -> list[ListEntry]:
     """Lists found by official file names in `folder` or, failing that, its direct sub-folders."""
-    here = [(name, folder) for name, spec in FORMATS.items() if spec.detect(folder)]
+    here = [(name, folder) for name in _formats_in(folder)]
     if here:
         return [_discovered(name, path, several=False) for name, path in here]
 
@@ -159,15 +249,18 @@ def discover_lists(folder: Path) -> list[ListEntry]:
         p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
     )
     for sub in subfolders:
-        found.extend((name, sub) for name, spec in FORMATS.items() if spec.detect(sub))
+        found.extend((name, sub) for name in _formats_in(sub))
     if not found:
         looked_for = "; ".join(f"{name}: {', '.join(s.files)}" for name, s in FORMATS.items())
         raise ListLoadError(
             f"nothing to load in {folder}: no {MANIFEST}, and neither it nor a direct sub-folder "
             f"holds list files under their official names ({looked_for})"
         )
-    per_format = {name: sum(1 for n, _ in found if n == name) for name, _ in found}
-    entries = [_discovered(name, path, several=per_format[name] > 1) for name, path in found]
+    default_ids = [FORMATS[name].default_id for name, _ in found]
+    entries = [
+        _discovered(name, path, several=default_ids.count(FORMATS[name].default_id) > 1)
+        for name, path in found
+    ]
     ids = [e.id for e in entries]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
@@ -191,6 +284,16 @@ def file_hashes(paths: Iterable[Path]) -> dict[str, str]:
             raise ListLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
         hashes[path.name] = digest.hexdigest()
     return hashes
+
+
+def _formats_in(folder: Path) -> list[str]:
+    """The formats whose files `folder` holds, one per list: formats sharing a default id are
+    the same list published twice, and the first in `FORMATS` is read."""
+    chosen: dict[str, str] = {}
+    for name, spec in FORMATS.items():
+        if spec.default_id not in chosen and spec.detect(folder):
+            chosen[spec.default_id] = name
+    return list(chosen.values())
 
 
 def _discovered(format_name: str, path: Path, *, several: bool) -> ListEntry:
@@ -220,12 +323,12 @@ def _manifest_entry(folder: Path, raw: Any, where: str) -> ListEntry:
             f"{where}: id {list_id!r} must be lower-case letters, digits, '.', '_' or '-'"
         )
     spec = _format(raw["format"], list_id)
-    relative = Path(raw["path"])
-    if relative.is_absolute():
-        raise ListLoadError(f"{where}: path {raw['path']!r} must be relative to {folder}")
+    # Relative to the manifest's folder, or absolute: a manifest may gather lists kept in
+    # different places (an OFAC download folder and an EU one) into one service.
+    path = Path(raw["path"]).expanduser()
     return ListEntry(
         id=list_id,
-        path=folder / relative,
+        path=path if path.is_absolute() else folder / path,
         format=raw["format"],
         title=raw.get("title") or spec.title,
         source=raw.get("source") if "source" in raw else spec.source,

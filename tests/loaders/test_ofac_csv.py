@@ -347,3 +347,43 @@ def test_split_programs() -> None:
     assert split_programs("IRAN] [NPWMD] [IFSR") == ("IRAN", "NPWMD", "IFSR")
     assert split_programs("CAATSA - RUSSIA] [PEESA-EO14039") == ("CAATSA - RUSSIA", "PEESA-EO14039")
     assert split_programs(None) == ()
+
+
+# --- entities (ship owners) -------------------------------------------------------------------
+
+
+def test_real_owner_entity_with_imo_company_number(ofac_dir: Path) -> None:
+    loaded = read_ofac_csv(ofac_dir)
+    owner = next(e for e in loaded.entities if e.name == "TRANSMORFLOT LLC")
+    assert owner.entity_id == "us-ofac-sdn:37049"
+    assert owner.imo_company_number == "6016988"
+    assert "MG-FLOT LLC" in owner.aliases
+    assert "TRANSMORFLOT LLC" not in owner.aliases
+    assert owner.programs == ("RUSSIA-EO14024",)
+    # Every entity row (SDN_Type empty) and nothing else: no individual, vessel or aircraft.
+    assert all(e.source_record["SDN_Type"] is None for e in loaded.entities)
+    assert len(loaded.entities) == 6884
+    assert {e.entity_id for e in loaded.entities}.isdisjoint(v.entity_id for v in loaded.vessels)
+
+
+def test_entity_rows_become_entities_and_individuals_do_not(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "sdn.csv",
+        [
+            _sdn("1", "ONE", "Linked To: OWNER LLC."),
+            _sdn("2", "OWNER LLC", "Identification Number IMO 6016988; a.k.a. 'OWNER'; L", None),
+            _sdn("3", "DOE, John", kind="individual"),
+            _sdn("4", "EXAMPLE AIR", kind="aircraft"),
+        ],
+    )
+    _write(tmp_path / "alt.csv", [["2", "20", "fka", "OLD OWNER LLC", None]])
+    # OFAC cuts long remarks mid-word and carries on in sdn_comments.csv.
+    _write(tmp_path / "sdn_comments.csv", [["2", "isting Date: 12 Dec 2023."]])
+    loaded = read_ofac_csv(tmp_path, "t")
+    assert [v.name for v in loaded.vessels] == ["ONE"]
+    (owner,) = loaded.entities
+    assert owner.entity_id == "t:2"
+    assert owner.imo_company_number == "6016988"
+    assert owner.aliases == ("OWNER", "OLD OWNER LLC")
+    assert owner.listed_on == "2023-12-12"
+    assert owner.kind == "entity"
