@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 from service.settings import Settings
 
@@ -21,6 +25,21 @@ def main(argv: list[str] | None = None) -> int:
     one.add_argument("--mmsi")
     one.add_argument("--flag")
     one.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
+    bulk = sub.add_parser(
+        "screen",
+        help="screen every row of a CSV file offline, as POST /v1/screen/csv does",
+        description=(
+            "Screen every row of a CSV file (header row naming name, imo, mmsi, call_sign, flag, "
+            "reference or their synonyms) with the same code as POST /v1/screen/csv. Exit 0 when "
+            "screened, 2 when the file cannot be screened (the API's message), 1 on any other "
+            "failure. A progress bar shows on stderr when it is a terminal."
+        ),
+    )
+    bulk.add_argument("file", type=Path, metavar="FILE.csv")
+    bulk.add_argument("-o", "--output", type=Path, help="write here instead of stdout")
+    bulk.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
+    bulk.add_argument("--ndjson", action="store_true", help="JSON lines instead of CSV")
+    bulk.add_argument("--all-matches", action="store_true", help="a line per match")
     args = parser.parse_args(argv)
 
     if args.command == "openapi":
@@ -34,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "screen-one":
         return _screen_one(args)
+    if args.command == "screen":
+        return _screen_file(args)
     return 2
 
 
@@ -73,6 +94,121 @@ def _screen_one(args: argparse.Namespace) -> int:
         )
     )
     return 0
+
+
+def _screen_file(args: argparse.Namespace) -> int:
+    """`vessel-screen screen`: the CSV endpoint's code on a file, offline.
+
+    Offline means: lists from --lists (or LISTS_DIR) and port calls from PORT_CALLS_DIR, read
+    here; nothing is recorded, and calls pushed to a running service are not seen.
+    """
+    import dataclasses
+    import tempfile
+
+    from service import bulk
+    from service.index import build_index
+    from service.loaders.errors import ListLoadError
+    from service.loaders.registry import load_lists
+    from service.serving import Serving
+    from service.store import open_store
+
+    settings = Settings.from_env()
+    limits = bulk.Limits(settings.csv_max_bytes, settings.csv_max_rows)
+    try:
+        stream = args.file.open("rb")
+    except OSError as exc:
+        print(f"vessel-screen: cannot read {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    with stream:
+        try:
+            if os.fstat(stream.fileno()).st_size > limits.max_bytes:
+                raise bulk.too_large(limits)
+            line_breaks = bulk.count_line_breaks(stream)
+            source = bulk.open_csv(stream, limits, line_breaks)
+        except bulk.CsvProblem as exc:
+            print(f"vessel-screen: {args.file}: {exc.detail}", file=sys.stderr)
+            return 2
+        try:
+            index = build_index(load_lists(args.lists or settings.lists_dir))
+        except (ListLoadError, OSError) as exc:
+            print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
+            return 1
+        with tempfile.TemporaryDirectory(prefix="vessel-screen-") as scratch:
+            # A store of its own, thrown away: the command records nothing anywhere.
+            offline = dataclasses.replace(settings, data_dir=Path(scratch), database_url="")
+            store = open_store(offline)
+            try:
+                store.migrate()
+                serving = Serving.from_settings(settings, store)
+                serving.index = index
+                output = bulk.Output(ndjson=args.ndjson, all_matches=args.all_matches)
+                progress = _Progress(line_breaks, sys.stderr) if sys.stderr.isatty() else None
+                chunks = bulk.screen_file(
+                    source, serving, index, output, bulk.bulk_processes(settings), progress
+                )
+                if args.output is None:
+                    _write_all(chunks, sys.stdout.buffer)
+                else:
+                    with args.output.open("wb") as out:
+                        _write_all(chunks, out)
+                if progress is not None:
+                    progress.finish()
+            except BrokenPipeError:  # the reader went away (| head): nothing left to tell
+                return 1
+            except Exception as exc:
+                print(f"vessel-screen: screening failed: {exc}", file=sys.stderr)
+                return 1
+            finally:
+                store.close()
+    return 0
+
+
+def _write_all(chunks: Iterator[bytes], out: BinaryIO) -> None:
+    for chunk in chunks:
+        out.write(chunk)
+    out.flush()
+
+
+class _Progress:
+    """Rows done, rows per second and time left, redrawn on one line of a terminal.
+
+    The expected row count is the file's line breaks less the header: exact unless quoted
+    fields hold line breaks, so the time left is an estimate and the bar stops at 100%.
+    """
+
+    def __init__(self, line_breaks: int, tty: TextIO) -> None:
+        self.total = max(line_breaks - 1, 1)
+        self.tty = tty
+        self.done = 0
+        self.started = self.drawn = time.monotonic()
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        now = time.monotonic()
+        if now - self.drawn >= 0.2:
+            self.drawn = now
+            self._draw(now, final=False)
+
+    def finish(self) -> None:
+        self.total = self.done
+        self._draw(time.monotonic(), final=True)
+        self.tty.write("\n")
+        self.tty.flush()
+
+    def _draw(self, now: float, final: bool) -> None:
+        rate = self.done / max(now - self.started, 1e-9)
+        done = min(self.done, self.total)
+        left = "" if final or not rate else f", {_clock((self.total - done) / rate)} left"
+        bar = "#" * int(30 * done / self.total) if self.total else ""
+        line = f"[{bar:<30}] {done:,}/{self.total:,} rows, {rate:,.0f} rows/s{left}"
+        self.tty.write(f"\r{line:<78}")
+        self.tty.flush()
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds + 0.5), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 if __name__ == "__main__":

@@ -13,9 +13,11 @@ How evidence counts (the README's "How matching decides" says the same to caller
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -173,13 +175,27 @@ def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
 
 def screen(query: Query, index: ScreeningIndex, policy: Policy) -> Screening:
     """Screen one vessel; every returned match says why it matched."""
-    pq = prepare(query)
-    bar = policy.review_threshold if query.threshold is None else query.threshold
+    return _screen_prepared(query, prepare(query), index, policy, None)
+
+
+def _bar(query: Query, policy: Policy) -> float:
+    return policy.review_threshold if query.threshold is None else query.threshold
+
+
+def _screen_prepared(
+    query: Query,
+    pq: PreparedQuery,
+    index: ScreeningIndex,
+    policy: Policy,
+    retrieved: Sequence[int] | None,
+) -> Screening:
+    """`screen` once the query is prepared; `retrieved` is the fuzzy pass when done in bulk."""
+    bar = _bar(query, policy)
     limit = policy.default_limit if query.limit is None else query.limit
     allowed = None if query.lists is None else frozenset(query.lists)
 
     matches: list[Match] = []
-    for vi in _candidates(pq, index, bar):
+    for vi in _candidates(pq, index, bar, retrieved):
         vessel = index.vessels[vi]
         if allowed is not None and vessel.list_id not in allowed:
             continue
@@ -198,8 +214,14 @@ def _strongest(matches: list[Match]) -> Decision:
     return "review" if matches else "clear"
 
 
-def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[int, None]:
-    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass."""
+def _candidates(
+    pq: PreparedQuery, index: ScreeningIndex, bar: float, retrieved: Sequence[int] | None = None
+) -> dict[int, None]:
+    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass.
+
+    `retrieved` is the fuzzy pass's answer (name entry numbers) when `screen_many` computed it
+    for many queries at once; it must be what `_retrieve` would have returned.
+    """
     found: dict[int, None] = {}
     if pq.imo is not None and pq.imo.digits:
         found.update(dict.fromkeys(index.by_imo.get(pq.imo.digits, ())))
@@ -215,23 +237,34 @@ def _candidates(pq: PreparedQuery, index: ScreeningIndex, bar: float) -> dict[in
         if norm.non_latin and norm.sound_is_distinctive:
             entries.extend(index.by_sound.get(norm.sound, ()))
         names = index.names
-        cutoff = max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
+        cutoff = _cutoff(bar)
         # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
         # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
         numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP + RETRIEVAL_MARGIN
-        for _, _, ni in process.extract(
-            norm.key,
-            index.name_keys,
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            limit=RETRIEVAL_LIMIT,
-        ):
+        hits = _retrieve(norm.key, index, cutoff) if retrieved is None else retrieved
+        for ni in hits:
             other = names[ni].norm.numbers
             if numbered_out and other and other != norm.numbers:
                 continue
             entries.append(ni)
         found.update(dict.fromkeys(names[ni].vessel for ni in entries))
     return found
+
+
+def _cutoff(bar: float) -> float:
+    """The fuzzy pass's score cutoff (0..100) for a query whose lowest returned score is `bar`."""
+    return max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
+
+
+def _retrieve(key: str, index: ScreeningIndex, cutoff: float) -> list[int]:
+    """The name entries whose folded key is within `cutoff` of `key`: the best
+    `RETRIEVAL_LIMIT`, by retrieval score and then by entry number (rapidfuzz's order)."""
+    return [
+        ni
+        for _, _, ni in process.extract(
+            key, index.name_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=RETRIEVAL_LIMIT
+        )
+    ]
 
 
 def _best_name(pq: PreparedQuery, vi: int, index: ScreeningIndex) -> tuple[float, NameEntry]:
@@ -276,6 +309,15 @@ def _score(
     imo = _imo_status(pq, vessel, index.imo_valid[vi])
     mmsi = _id_status(pq.mmsi, vessel.mmsi)
     call_sign = _id_status(pq.call_sign, normalize_call_sign(vessel.call_sign))
+    if (
+        name_score is not None
+        and name_score < bar
+        and round(name_score, 4) < bar
+        and "exact" not in (imo, mmsi, call_sign)
+    ):
+        # Without an identifier that agrees, nothing below raises the score above the name's
+        # (the flag bonus needs the name at the bar): dropped before its notes are written.
+        return None
     flag: FlagStatus = "absent"
     if pq.flag.code and vessel.flags:
         flag = "match" if pq.flag.code in vessel.flags else "mismatch"
@@ -351,3 +393,152 @@ def _score(
         matched_name=entry.listed if entry is not None else vessel.name,
         explanation=explanation,
     )
+
+
+# --- Many queries at once ------------------------------------------------------------------------
+
+# Bytes of one retrieval score matrix: a chunk of queries never takes more memory than this,
+# whatever the list's size. Big enough that rapidfuzz's per-call cost (converting every listed
+# key) stays a few per cent of the comparisons themselves.
+RETRIEVAL_MATRIX_BYTES = 32 << 20
+
+
+def screen_many(
+    queries: Sequence[Query], index: ScreeningIndex, policy: Policy, workers: int = -1
+) -> list[Screening]:
+    """Screen many vessels: for each query, exactly what `screen` answers, computed in bulk.
+
+    Two things make it fast. Queries that are the same once normalised are screened once (bulk
+    files repeat ships). And the fuzzy pass, the one step whose cost grows with the list, runs
+    for a whole chunk of distinct names in one `rapidfuzz.process.cdist` call on `workers`
+    threads (-1: every core) instead of one `process.extract` per query; every later step is
+    `screen`'s own code.
+    """
+    prepared = [prepare(q) for q in queries]
+    wanted: dict[tuple[str, float], None] = {}
+    for q, pq in zip(queries, prepared, strict=True):
+        if pq.norm is not None:
+            wanted[(pq.norm.key, _cutoff(_bar(q, policy)))] = None
+    retrieved = _retrieve_many(list(wanted), index, workers)
+
+    answers: dict[Hashable, Screening] = {}
+    out: list[Screening] = []
+    for q, pq in zip(queries, prepared, strict=True):
+        key = _same_answer_key(q, pq, policy)
+        done = answers.get(key)
+        if done is None:
+            hits = None if pq.norm is None else retrieved[(pq.norm.key, _cutoff(_bar(q, policy)))]
+            done = answers[key] = _screen_prepared(q, pq, index, policy, hits)
+        # The answer echoes each caller's own spelling, so only the matches are shared.
+        out.append(done if done.query == pq else replace(done, query=pq))
+    return out
+
+
+def _same_answer_key(q: Query, pq: PreparedQuery, policy: Policy) -> Hashable:
+    """Everything `_candidates` and `_score` read: queries with equal keys get equal matches."""
+    return (
+        pq.norm,
+        None if pq.imo is None else (pq.imo.digits, pq.imo.valid),
+        pq.mmsi,
+        pq.call_sign,
+        pq.flag.code,
+        _bar(q, policy),
+        policy.default_limit if q.limit is None else q.limit,
+        None if q.lists is None else frozenset(q.lists),
+    )
+
+
+def _retrieve_many(
+    wanted: Sequence[tuple[str, float]], index: ScreeningIndex, workers: int
+) -> dict[tuple[str, float], list[int]]:
+    """`_retrieve(key, index, cutoff)` for every (key, cutoff), by chunks of keys at a time.
+
+    The matrix holds scores rounded to integers (uint8: an eighth of the memory and of the
+    scanning of float64): a rounded score is non-zero exactly when the score reaches a cutoff
+    of 1 or more, so the hits are exact, and where a query has more hits than the limit, its
+    best are re-scored exactly (`_best_of`). Below a cutoff of 1, exact float64 scores.
+    """
+    out: dict[tuple[str, float], list[int]] = {}
+    choices = index.name_keys
+    if not choices:
+        return {item: [] for item in wanted}
+    by_cutoff: dict[float, list[str]] = {}
+    for key, cutoff in wanted:
+        by_cutoff.setdefault(cutoff, []).append(key)
+    for cutoff, keys in by_cutoff.items():
+        dtype = np.uint8 if cutoff >= 1.0 else np.float64
+        step = max(1, RETRIEVAL_MATRIX_BYTES // (len(choices) * np.dtype(dtype).itemsize))
+        for start in range(0, len(keys), step):
+            chunk = keys[start : start + step]
+            scores = process.cdist(
+                chunk, choices, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=dtype, workers=workers
+            )
+            for key, hits in zip(chunk, _top_hits(scores, chunk, choices, cutoff), strict=True):
+                out[(key, cutoff)] = hits
+    return out
+
+
+def _top_hits(
+    scores: np.ndarray, keys: Sequence[str], choices: Sequence[str], cutoff: float
+) -> list[list[int]]:
+    """Per row of a score matrix, the entries `process.extract` would return for its key.
+
+    That is every entry scoring at least `cutoff` (cdist zeroes the others) and, where there
+    are more than `RETRIEVAL_LIMIT`, the best by score and then by entry number, as rapidfuzz
+    ranks ties. Within the limit the order does not matter: the candidates are a set.
+    """
+    rows, cols = _hits(scores, cutoff)
+    ends = np.cumsum(np.bincount(rows, minlength=len(scores))).tolist()
+    flat = cols.tolist()
+    hits: list[list[int]] = []
+    start = 0
+    for row, end in enumerate(ends):
+        found = flat[start:end]
+        if len(found) > RETRIEVAL_LIMIT:
+            found = _best_of(keys[row], scores[row], cols[start:end], choices, cutoff)
+        hits.append(found)
+        start = end
+    return hits
+
+
+def _hits(scores: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column of every score at the cutoff, in row-major order (columns ascending).
+
+    Hits are rare (a few in tens of thousands), so a rounded (uint8) matrix is scanned eight
+    cells at a time as 64-bit words, and only the words that hold a hit are looked into.
+    """
+    if scores.dtype != np.uint8:
+        rows, cols = np.nonzero(scores >= cutoff)
+        return rows, cols
+    flat = scores.reshape(-1)
+    whole = flat.size - flat.size % 8
+    words = np.flatnonzero(flat[:whole].view(np.uint64))
+    cells = (words[:, None] * 8 + np.arange(8)).reshape(-1)
+    cells = np.concatenate((cells, np.arange(whole, flat.size)))
+    cells = cells[flat[cells] != 0]
+    return np.divmod(cells, scores.shape[1])
+
+
+def _best_of(
+    key: str, row: np.ndarray, found: np.ndarray, choices: Sequence[str], cutoff: float
+) -> list[int]:
+    """The `RETRIEVAL_LIMIT` best of a row's hits `found` (ascending), by exact score and
+    then entry number."""
+    if row.dtype == np.uint8:
+        rounded = row[found].astype(np.int64)
+        # A rounded score is within 0.5 of the exact one, so the exact best are all among the
+        # entries rounded to at least one below the limit-th best rounded score.
+        kth = np.partition(rounded, len(rounded) - RETRIEVAL_LIMIT)[-RETRIEVAL_LIMIT]
+        found = found[rounded >= kth - 1]
+        exact = process.cdist(
+            [key],
+            [choices[i] for i in found.tolist()],
+            scorer=fuzz.ratio,
+            score_cutoff=cutoff,
+            dtype=np.float64,
+        )[0]
+    else:
+        exact = row[found]
+    # `found` ascends, and a stable sort on the negated score keeps equal scores in that order.
+    best = np.argsort(-exact, kind="stable")[:RETRIEVAL_LIMIT]
+    return list(found[best].tolist())

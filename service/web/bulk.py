@@ -1,0 +1,267 @@
+"""POST /v1/screen/batch and POST /v1/screen/csv: many vessels in one request.
+
+Both screen with the core's bulk path (`bulk.screen_requests`: `matcher.screen_many`, then
+`screening.run` per item) and render each answer as `POST /v1/screen` does, so an item or a row
+gets exactly the answer it would get alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import IO, Any
+
+import orjson
+from flask import Blueprint, Response, request, stream_with_context
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from service.bulk import (
+    CSV_PROBLEM,
+    CsvProblem,
+    CsvSource,
+    Limits,
+    Output,
+    answer_json,
+    bulk_processes,
+    open_csv,
+    output_header,
+    screen_file,
+    screen_requests,
+    spool,
+    too_large,
+)
+from service.matcher import Query
+from service.screening import Request
+from service.web.errors import ApiProblem, validation_problem
+from service.web.http import json_body, serving
+from service.web.schemas import MAX_STRING, NOT_BLANK
+from service.web.screen import load_request
+
+log = logging.getLogger("service.web")
+
+bp = Blueprint("bulk", __name__)
+
+CSV_TYPES = ("text/csv", "application/csv")
+NDJSON = "application/x-ndjson"
+# Boundaries and part headers around the file in a multipart body, on top of CSV_MAX_BYTES.
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+# --- Batch ---------------------------------------------------------------------------------------
+
+
+def _batch_items(data: Any, max_batch: int) -> list[Any]:
+    if not isinstance(data, dict):
+        raise validation_problem({"_schema": ['The body must be {"queries": [...]}.']})
+    unknown = sorted(key for key in data if key != "queries")
+    errors: dict[str, list[str]] = {key: ["Unknown field."] for key in unknown}
+    items = data.get("queries")
+    if not isinstance(items, list):
+        errors["queries"] = ["Must be a list of screening requests."]
+    elif len(items) > max_batch:
+        errors["queries"] = [f"At most {max_batch} queries in one batch (MAX_BATCH)."]
+    if errors:
+        raise validation_problem(errors)
+    assert isinstance(items, list)
+    return items
+
+
+def _problem_body(problem: ApiProblem) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": problem.type,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if problem.errors is not None:
+        body["errors"] = problem.errors
+    return body
+
+
+_PLAIN_KEYS = frozenset(("name", "imo", "mmsi", "call_sign", "flag", "reference"))
+_NOT_BLANK = re.compile(NOT_BLANK)
+
+
+def plain_request(item: Any) -> Request | None:
+    """The request `load_request` would make of a plain item, without marshmallow; else None.
+
+    Plain: an object with only name, imo, mmsi, call_sign, flag and reference, each a short
+    string (imo and mmsi also an integer) or null, and one of name, imo, mmsi given. Loading a
+    thousand items through the schema costs about a third of a batch; anything else goes
+    through `load_request`, whose answer (and error) is the reference. tests/web/test_bulk.py
+    checks the two agree.
+    """
+    if type(item) is not dict or not item.keys() <= _PLAIN_KEYS:
+        return None
+    get = item.get
+    name, imo, mmsi = get("name"), get("imo"), get("mmsi")
+    call_sign, flag, reference = get("call_sign"), get("flag"), get("reference")
+    for text in (name, call_sign, flag, reference):
+        if text is not None and (type(text) is not str or len(text) > MAX_STRING):
+            return None
+    for number in (imo, mmsi):
+        plain = number is None or type(number) is int
+        if not plain and (type(number) is not str or len(number) > MAX_STRING):
+            return None
+    search = _NOT_BLANK.search
+    if not any(v is not None and search(str(v)) for v in (name, imo, mmsi)):
+        return None
+    query = Query(name=name, imo=imo, mmsi=mmsi, call_sign=call_sign, flag=flag)
+    return Request(query, reference, None)
+
+
+@bp.post("/v1/screen/batch")
+def screen_batch() -> Response:
+    data = json_body()
+    state = serving()
+    index = state.index
+    assert index is not None
+    loaded: list[Request | ApiProblem] = []
+    for item in _batch_items(data, state.settings.max_batch):
+        request_ = plain_request(item)
+        if request_ is None:
+            try:
+                request_ = load_request(item, index)
+            except ApiProblem as exc:  # answered in its place; the other items go on
+                loaded.append(exc)
+                continue
+        loaded.append(request_)
+    valid = [item for item in loaded if isinstance(item, Request)]
+    outcomes = iter(screen_requests(valid, state, index))
+    results = [
+        answer_json(next(outcomes), index)
+        if isinstance(item, Request)
+        else {"error": _problem_body(item)}
+        for item in loaded
+    ]
+    # Non-string keys: a bad item's `errors` may name a list element by its number, as the
+    # problem answers of POST /v1/screen do (there Flask's encoder makes it a string).
+    body = orjson.dumps({"results": results}, option=orjson.OPT_NON_STR_KEYS)
+    return Response(body, mimetype="application/json")
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+
+
+def _output_type() -> str:
+    """text/csv unless the caller's Accept prefers NDJSON; 406 if it takes neither."""
+    accept = request.accept_mimetypes
+    if not accept:
+        return "text/csv"
+    best = accept.best_match(["text/csv", NDJSON])
+    if best is None:
+        raise ApiProblem(
+            406,
+            "Not Acceptable",
+            f"The answer is text/csv or {NDJSON}; the Accept header takes neither.",
+        )
+    return best
+
+
+def _flag(name: str) -> bool:
+    raw = request.args.get(name)
+    if raw is None or raw.lower() in ("false", "0", "no", ""):
+        return False
+    if raw.lower() in ("true", "1", "yes"):
+        return True
+    raise validation_problem({name: ["Must be true or false."]})
+
+
+def _problem(exc: CsvProblem) -> ApiProblem:
+    return ApiProblem(exc.status, exc.title, exc.detail, CSV_PROBLEM, exc.errors)
+
+
+def _upload(limits: Limits) -> tuple[IO[bytes], int]:
+    """The CSV of this request spooled to a temporary file of our own, and its line breaks.
+
+    Spooled whole before answering, for three reasons: Flask closes an uploaded file before a
+    streamed answer starts; the size and row limits are then known before any output; and a
+    client that sends its whole body before reading (most do) cannot deadlock with a server
+    that would otherwise write answers while the body is still coming. Over the size limit is
+    a 413 at once when the body's length is declared, else as soon as the limit is passed.
+    """
+    length = request.content_length
+    multipart = request.mimetype == "multipart/form-data"
+    if not multipart and request.mimetype not in CSV_TYPES:
+        raise ApiProblem(
+            415,
+            "Unsupported Media Type",
+            "Send the CSV as multipart/form-data (a part named `file`) or as a text/csv body, "
+            f"not {request.mimetype or 'nothing'}.",
+        )
+    allowed = limits.max_bytes + (MULTIPART_OVERHEAD if multipart else 0)
+    if length is not None and length > allowed:
+        raise too_large(limits)
+    request.max_content_length = allowed
+    try:
+        if not multipart:
+            return spool(request.stream, limits)
+        upload = request.files.get("file")
+        if upload is None:
+            raise ApiProblem(
+                422,
+                "Invalid request",
+                "Send the CSV file in a multipart part named `file`.",
+                CSV_PROBLEM,
+                {"file": ["Missing."]},
+            )
+        with upload.stream as stream:
+            return spool(stream, limits)
+    except RequestEntityTooLarge:  # a body of undeclared length that went past the limit
+        raise too_large(limits) from None
+
+
+@bp.post("/v1/screen/csv")
+def screen_csv() -> Response:
+    state = serving()
+    index = state.index
+    assert index is not None
+    settings = state.settings
+    limits = Limits(settings.csv_max_bytes, settings.csv_max_rows)
+    media_type = _output_type()
+    all_matches = _flag("all_matches")
+    try:
+        stream, line_breaks = _upload(limits)
+    except CsvProblem as exc:
+        raise _problem(exc) from None
+    try:
+        source = open_csv(stream, limits, line_breaks)
+    except CsvProblem as exc:
+        stream.close()
+        raise _problem(exc) from None
+    except BaseException:
+        stream.close()
+        raise
+    output = Output(ndjson=media_type == NDJSON, all_matches=all_matches)
+    body = screen_file(source, state, index, output, processes=bulk_processes(settings))
+    response = Response(
+        stream_with_context(_guarded(body, stream, source, output)),
+        content_type=output.media_type,
+    )
+    extension = "ndjson" if output.ndjson else "csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="screening.{extension}"'
+    return response
+
+
+def _guarded(
+    body: Iterator[bytes], stream: IO[bytes], source: CsvSource, output: Output
+) -> Iterator[bytes]:
+    """The answer, and the spooled upload closed after it.
+
+    Once output has started no status can change, so a failure mid-way ends the answer with a
+    line that says so, rather than a truncated file that looks complete.
+    """
+    try:
+        yield from body
+    except Exception:
+        log.exception("bulk screening failed mid-answer")
+        detail = "The service failed while screening; the rows above are all that were screened."
+        if not output.ndjson:
+            width = len(output_header(source.header, output.all_matches))
+            yield ("," * (width - 1) + detail + "\r\n").encode()
+        else:
+            yield b'{"error": {"title": "Internal Server Error", "status": 500, "detail": "'
+            yield detail.encode() + b'"}}\n'
+    finally:
+        stream.close()
