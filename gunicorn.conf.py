@@ -18,3 +18,10 @@ graceful_timeout = 30
 # Several instances (tests, benchmarks, `make run`) share a machine; gunicorn's control socket
 # has one fixed path per user, so it is left off.
 control_socket_disable = True
+
+
+def post_worker_init(worker):  # type: ignore[no-untyped-def]
+    """Each worker follows published list versions with a listener thread of its own (threads
+    started in the master before the fork would not exist in the worker)."""
+    state = worker.wsgi.extensions["vessel_screen"]
+    state.start_listening()

@@ -14,13 +14,14 @@ from flask import Flask, Response, g, request
 
 from service.serving import Serving
 from service.settings import Settings
+from service.store import open_store
 
 __all__ = ["create_app"]
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Application factory: loads the lists once, so gunicorn can share them across workers."""
-    from service.web import docs, health, lists, portcalls, screen
+    from service.web import bulk, docs, health, lists, portcalls, records, screen, ui
     from service.web.errors import register_error_handlers
 
     settings = settings or Settings.from_env(**overrides)
@@ -32,7 +33,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
-    state = Serving.from_settings(settings)
+    store = open_store(settings)
+    store.migrate()
+    state = Serving.from_settings(settings, store)
     state.reload()
     app.extensions["vessel_screen"] = state
 
@@ -46,7 +49,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
-    for blueprint in (screen.bp, lists.bp, portcalls.bp, health.bp, docs.bp):
+    blueprints = (screen.bp, bulk.bp, lists.bp, records.bp, portcalls.bp, health.bp, docs.bp, ui.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     return app

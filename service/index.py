@@ -13,8 +13,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.identifiers import is_valid_imo, normalize_call_sign
-from service.model import ListInfo, LoadedList, NameKind, Vessel
-from service.names import NormalizedName, normalize_name
+from service.model import ListedEntity, ListInfo, LoadedList, NameKind, Vessel
+from service.names import NormalizedName, normalize_company, normalize_name
+
+
+@dataclass(frozen=True, slots=True)
+class PartyName:
+    """One listed name of one listed company, normalised once (for owner screening)."""
+
+    entity: int
+    listed: str
+    key: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,14 @@ class ScreeningIndex:
     by_ordered: dict[str, tuple[int, ...]]
     by_sound: dict[str, tuple[int, ...]]
     by_entity: dict[str, int] = field(repr=False)
+    # The lists as loaded, to rebuild an index with one list replaced.
+    loaded: tuple[LoadedList, ...] = field(default=(), repr=False)
+    # Listed companies and organisations, for screening a ship's owner, manager or operator.
+    entities: tuple[ListedEntity, ...] = field(default=(), repr=False)
+    party_names: tuple[PartyName, ...] = field(default=(), repr=False)
+    party_keys: tuple[str, ...] = field(default=(), repr=False)
+    by_party_key: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    by_company_number: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     # Views derived from this version's vessels that a face of the service wants to compute
     # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -100,6 +117,19 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
                 by_sound[norm.sound].append(ni)
         names_of_vessel.append(tuple(mine))
 
+    entities = [e for lst in loaded for e in lst.entities]
+    party_names: list[PartyName] = []
+    by_party_key: dict[str, list[int]] = defaultdict(list)
+    by_company_number: dict[str, list[int]] = defaultdict(list)
+    for ei, entity in enumerate(entities):
+        if entity.imo_company_number:
+            by_company_number[entity.imo_company_number].append(ei)
+        for listed in entity.all_names:
+            key = normalize_company(listed)
+            if key:
+                by_party_key[key].append(len(party_names))
+                party_names.append(PartyName(ei, listed, key))
+
     return ScreeningIndex(
         lists=tuple(lst.info for lst in loaded),
         vessels=tuple(vessels),
@@ -114,6 +144,12 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         by_ordered=_freeze(by_ordered),
         by_sound=_freeze(by_sound),
         by_entity={v.entity_id: i for i, v in enumerate(vessels)},
+        loaded=tuple(loaded),
+        entities=tuple(entities),
+        party_names=tuple(party_names),
+        party_keys=tuple(p.key for p in party_names),
+        by_party_key=_freeze(by_party_key),
+        by_company_number=_freeze(by_company_number),
     )
 
 

@@ -221,3 +221,75 @@ def normalize_name(raw: str) -> NormalizedName:
         sound=sound_key(key),
         non_latin=non_latin,
     )
+
+
+# Legal forms say what kind of company it is, not which: "TRANSMORFLOT LLC" and
+# "OOO TRANSMORFLOT" are one owner. Multi-word forms are matched first.
+_LEGAL_FORMS = (
+    "LIMITED LIABILITY COMPANY",
+    "JOINT STOCK COMPANY",
+    "PUBLIC JOINT STOCK COMPANY",
+    "CLOSED JOINT STOCK COMPANY",
+    "OPEN JOINT STOCK COMPANY",
+    "PRIVATE LIMITED",
+    "COMPANY LIMITED",
+    "CO LTD",
+    "SDN BHD",
+    "PTE LTD",
+    "S DE RL",
+    "SA DE CV",
+    "LLC",
+    "LTD",
+    "LIMITED",
+    "INC",
+    "INCORPORATED",
+    "CORP",
+    "CORPORATION",
+    "CO",
+    "COMPANY",
+    "OOO",
+    "OAO",
+    "ZAO",
+    "PAO",
+    "AO",
+    "JSC",
+    "OJSC",
+    "CJSC",
+    "PJSC",
+    "SA",
+    "SAS",
+    "SRL",
+    "SPA",
+    "GMBH",
+    "AG",
+    "BV",
+    "NV",
+    "PLC",
+    "LLP",
+    "LP",
+    "PTE",
+    "FZE",
+    "FZCO",
+    "FZC",
+    "DMCC",
+    "EST",
+    "TOO",
+    "KFT",
+    "AS",
+    "AB",
+    "OY",
+    "SL",
+    "LDA",
+)
+_LEGAL_FORM = re.compile(
+    r"\b(?:" + "|".join(re.escape(f) for f in sorted(_LEGAL_FORMS, key=len, reverse=True)) + r")\b"
+)
+
+
+@lru_cache(maxsize=65536)
+def normalize_company(raw: str) -> str:
+    """A company name in a comparable form: Latin capitals, no punctuation, no legal form."""
+    latin = transliterate(raw).upper().replace("&", " AND ")
+    latin = _NON_ALNUM.sub(" ", latin.replace("'", ""))
+    words = _LEGAL_FORM.sub(" ", latin).split()
+    return fold_spelling(" ".join(words)) if words else fold_spelling(latin.strip())

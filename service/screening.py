@@ -7,11 +7,13 @@ gets the same answer whichever way it was asked.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from service.index import ScreeningIndex
-from service.matcher import Query, Screening, screen
+from service.matcher import Decision, Match, Query, Screening, screen
+from service.parties import PartyMatch, screen_parties
 from service.portcalls.calls import PortCallIndex
 from service.portcalls.history import VesselHistory
 from service.serving import Serving
@@ -23,6 +25,8 @@ class Request:
     reference: str | None = None
     # Days of port-call history to attach; None means the configured default.
     window_days: int | None = None
+    # The ship's owner, manager and operator as the caller knows them (role -> name).
+    parties: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,23 @@ class Outcome:
     reference: str | None
     screening: Screening
     histories: tuple[VesselHistory, ...]
+    parties: tuple[PartyMatch, ...] = ()
+    # Per match, every listing of the same ship (same IMO) on any list, the match's own first.
+    listings: tuple[tuple[Match, ...], ...] = ()
+
+    @property
+    def decision(self) -> Decision:
+        """The strongest decision among the vessel's matches and its listed parties."""
+        decisions = {self.screening.decision, *(p.decision for p in self.parties)}
+        for decision in ("match", "review"):
+            if decision in decisions:
+                return decision
+        return "clear"
+
+    @property
+    def risk_flags(self) -> tuple[str, ...]:
+        """Flags about the screened ship itself: a listed owner, manager or operator."""
+        return tuple(dict.fromkeys(p.flag for p in self.parties))
 
 
 def run(
@@ -46,6 +67,7 @@ def run(
     `result` lets a bulk caller pass a screening it already computed for an identical query.
     """
     result = result or screen(request.query, index, serving.policy)
+    result, listings = merge_listings(result)
     calls = calls or serving.port_calls()
     days = (
         serving.settings.port_call_window_days
@@ -53,4 +75,24 @@ def run(
         else request.window_days
     )
     histories = tuple(serving.history(m.vessel, days, calls) for m in result.matches)
-    return Outcome(uuid.uuid4(), datetime.now(UTC), request.reference, result, histories)
+    parties: tuple[PartyMatch, ...] = ()
+    if request.parties:
+        lists = None if request.query.lists is None else frozenset(request.query.lists)
+        parties = tuple(
+            screen_parties(request.parties, index, serving.policy, request.query.threshold, lists)
+        )
+    return Outcome(
+        uuid.uuid4(), datetime.now(UTC), request.reference, result, histories, parties, listings
+    )
+
+
+def merge_listings(result: Screening) -> tuple[Screening, tuple[tuple[Match, ...], ...]]:
+    """One match per ship: listings of the same IMO on several lists (or twice on one) are
+    answered as the best-scoring one, naming all of them."""
+    groups: dict[str, list[Match]] = {}
+    for m in result.matches:  # best first, so each group's first is its best
+        groups.setdefault(m.vessel.imo or m.entity_id, []).append(m)
+    if len(groups) == len(result.matches):
+        return result, tuple((m,) for m in result.matches)
+    kept = tuple(g[0] for g in groups.values())
+    return replace(result, matches=kept), tuple(tuple(g) for g in groups.values())

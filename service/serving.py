@@ -1,16 +1,21 @@
 """What the service is serving right now: one screening index and one port-call index, each
-swapped whole on reload.
+swapped whole when something new is published.
 
-A request reads `Serving.index` once and works only with that object, so a reload that swaps in
-a new index mid-request never mixes two list versions in one answer. The swap is a single
-reference assignment, atomic under the GIL.
+A request reads `Serving.index` once and works only with that object, so a swap mid-request
+never mixes two list versions in one answer. The swap is a single reference assignment, atomic
+under the GIL.
+
+List versions go through the store: a list that loaded whole is published there, and every
+worker of every instance listens for published versions (`start_listening`, after the fork) and
+swaps in the newest, read back from the store, so all serve the same version.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,49 +23,56 @@ from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
 from service.matcher import Policy
-from service.model import Vessel
+from service.model import LoadedList, Vessel
 from service.portcalls.calls import CallFileSummary, PortCall, PortCallIndex, load_port_calls_dir
 from service.portcalls.history import VesselHistory, vessel_history
-from service.portcalls.journal import CallJournal
 from service.portcalls.ports import PortTable, load_ports
 from service.portcalls.risk import RiskPolicy, load_risk_policy
+from service.rescreen import past_from_answer, rescreen
 from service.settings import Settings
+from service.store import AlertRecord, Listener, Store, StoreError
+from service.versions import diff, loaded_from_records, records_of
 
 log = logging.getLogger("service.serving")
 
-PUSHED_CALLS_FILE = "port-calls-pushed.jsonl"
+# How far back re-screening looks when a new list version adds or changes vessels.
+RESCREEN_DAYS = 365
 
 
 @dataclass
 class PortData:
+    """Port table, risk policy and the port calls: from files at start, plus those pushed
+    (kept in the store and taken in by every worker at most `poll_seconds` after the push)."""
+
     ports: PortTable
     risk: RiskPolicy
-    base_calls: PortCallIndex
     files: list[CallFileSummary]
-    journal: CallJournal
-    calls: PortCallIndex = field(init=False)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
+    store: Store
+    poll_seconds: float
+    calls: PortCallIndex
+    _seq: int = 0
+    _polled: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __post_init__(self) -> None:
-        self.calls = self.base_calls
-
-    def refresh(self) -> PortCallIndex:
-        """Take in calls other workers pushed since the last look (one `stat` when none)."""
+    def refresh(self, force: bool = False) -> PortCallIndex:
+        now = time.monotonic()
+        if not force and now - self._polled < self.poll_seconds:
+            return self.calls
         with self._lock:
-            new, replaced = self.journal.read_new()
-            if replaced:
-                self.calls = self.base_calls.add(new)
-            elif new:
+            try:
+                new, self._seq = self.store.port_calls_since(self._seq)
+            except StoreError as exc:
+                log.error("port calls not refreshed from the store: %s", exc)
+                return self.calls
+            self._polled = now
+            if new:
                 self.calls = self.calls.add(new)
             return self.calls
 
 
-def load_port_data(settings: Settings) -> PortData:
-    """Port table, risk policy, port-call files and the pushed-call journal.
-
-    A malformed risk policy raises: a policy that silently lost an entry would silently stop
-    flagging calls there.
-    """
+def load_port_data(settings: Settings, store: Store) -> PortData:
+    """A malformed risk policy raises: a policy that silently lost an entry would silently stop
+    flagging calls there."""
     ports = load_ports(settings.ports_dir)
     risk = load_risk_policy(
         settings.risk_policy_file, record_gap_days=settings.record_gap_days, ports=ports
@@ -69,10 +81,8 @@ def load_port_data(settings: Settings) -> PortData:
     for summary in files:
         if summary.rejected:
             log.warning("port calls %s: %d rejected rows", summary.file, len(summary.rejected))
-    data = PortData(
-        ports, risk, calls, files, CallJournal(settings.data_dir / PUSHED_CALLS_FILE, ports)
-    )
-    data.refresh()
+    data = PortData(ports, risk, files, store, settings.port_calls_poll_seconds, calls)
+    data.refresh(force=True)
     return data
 
 
@@ -80,40 +90,148 @@ def load_port_data(settings: Settings) -> PortData:
 class Serving:
     settings: Settings
     policy: Policy
+    store: Store
     port_data: PortData
     index: ScreeningIndex | None = None
     last_error: str | None = None
+    listener: Listener | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Serving:
+    def from_settings(cls, settings: Settings, store: Store) -> Serving:
         policy = Policy(
             match_threshold=settings.match_threshold,
             review_threshold=settings.review_threshold,
             default_limit=settings.default_limit,
         )
-        return cls(settings=settings, policy=policy, port_data=load_port_data(settings))
+        return cls(settings, policy, store, load_port_data(settings, store))
+
+    # --- Lists ---------------------------------------------------------------------------------
 
     def reload(self, lists_dir: Path | None = None) -> bool:
-        """Load the lists and swap them in; on any failure keep serving what was there."""
+        """Load the lists from files, publish each in the store, and serve them.
+
+        Any failure (a bad file, the store unable to keep the version) leaves what was served
+        serving, and the failure is recorded and shown by /readyz and GET /v1/lists.
+        """
         folder = lists_dir or self.settings.lists_dir
-        with _reload_lock:
+        with self._lock:
             try:
-                index = build_index(load_lists(folder))
+                loaded = load_lists(folder)
             except (ListLoadError, OSError) as exc:
-                self.last_error = str(exc)
-                log.error(
-                    "list load from %s failed, still serving the previous version: %s",
-                    folder,
-                    exc,
-                )
+                self._failed(f"list load from {folder} failed: {exc}")
                 return False
-            self.index = index
+            try:
+                for lst in loaded:
+                    self._publish(lst)
+            except (StoreError, ValueError) as exc:
+                self._failed(f"list version not stored, not served: {exc}")
+                return False
+            self._serve(loaded)
             self.last_error = None
-            log.info(
-                "serving %s",
-                ", ".join(f"{i.id}@{i.version} ({i.entries} vessels)" for i in index.lists),
-            )
             return True
+
+    def _failed(self, message: str) -> None:
+        self.last_error = message
+        log.error("%s; still serving the previous version", message)
+        try:
+            self.store.record_load_failure("*", message, datetime.now(UTC))
+        except StoreError as exc:
+            log.error("the failure itself could not be recorded: %s", exc)
+
+    def _publish(self, lst: LoadedList) -> None:
+        previous = self.store.latest_version(lst.info.id)
+        records = records_of(lst)
+        # The store keeps the listed companies with the vessels (owner screening needs them) and
+        # counts both; the served ListInfo counts vessels (see versions.loaded_from_records).
+        stored = replace(lst.info, entries=len(records))
+        if not self.store.publish_list_version(stored, records):
+            return
+        log.info(
+            "published %s version %s (%d vessels)", lst.info.id, lst.info.version, lst.info.entries
+        )
+        if previous is not None and previous.version and previous.version != lst.info.version:
+            threading.Thread(
+                target=self._rescreen,
+                args=(lst, previous.version),
+                name=f"rescreen-{lst.info.id}",
+                daemon=True,
+            ).start()
+
+    def _serve(self, loaded: list[LoadedList]) -> None:
+        self.index = build_index(loaded)
+        log.info(
+            "serving %s",
+            ", ".join(f"{i.id}@{i.version} ({i.entries} vessels)" for i in self.index.lists),
+        )
+
+    def start_listening(self, poll_interval: float | None = None) -> None:
+        """Follow published versions (call in each worker, after gunicorn forks)."""
+        if self.listener is None:
+            self.listener = self.store.listen_versions(self._on_version, poll_interval)
+
+    def _on_version(self, list_id: str, version: str) -> None:
+        """Serve `version` of `list_id` if it is not what this worker serves already."""
+        current = self.index
+        if current is not None and any(
+            i.id == list_id and i.version == version for i in current.lists
+        ):
+            return
+        record = next(
+            (r for r in self.store.list_versions(list_id) if r.version == version and r.published),
+            None,
+        )
+        entries = self.store.list_version_entries(list_id, version)
+        if record is None or entries is None:
+            return
+        incoming = loaded_from_records(record.to_list_info(), entries)
+        with self._lock:
+            kept = [] if self.index is None else self._loaded_except(self.index, list_id)
+            self._serve([*kept, incoming])
+
+    @staticmethod
+    def _loaded_except(index: ScreeningIndex, list_id: str) -> list[LoadedList]:
+        return [lst for lst in index.loaded if lst.info.id != list_id]
+
+    def _rescreen(self, lst: LoadedList, previous_version: str) -> None:
+        """Screen the last year's queries again against what the new version added or changed,
+        and store new or stronger matches as alerts."""
+        try:
+            before = self.store.list_version_entries(lst.info.id, previous_version) or []
+            changes = diff(loaded_from_records(lst.info, before).vessels, lst.vessels)
+            if not changes.touched:
+                return
+            since = datetime.now(UTC) - timedelta(days=RESCREEN_DAYS)
+            past = (
+                past_from_answer(r.screening_id, r.query, r.response)
+                for r in self.store.screenings_since(since)
+            )
+            alerts = rescreen(past, changes, lst.info, self.policy)
+            now = datetime.now(UTC)
+            stored = self.store.save_alerts(
+                [
+                    AlertRecord(
+                        alert_id=f"{a.screening_id}:{a.list_id}:{a.version}:{a.entity_id}",
+                        created_at=now,
+                        screening_id=a.screening_id,
+                        list_id=a.list_id,
+                        version=a.version,
+                        entity_id=a.entity_id,
+                        score=a.score,
+                        decision=a.decision,
+                        previous_decision=a.previous_decision,
+                        reason=a.reason,
+                    )
+                    for a in alerts
+                ]
+            )
+            log.info(
+                "re-screening after %s@%s: %d new alerts", lst.info.id, lst.info.version, stored
+            )
+        except Exception:  # a background job must log, never die silently
+            log.exception("re-screening after %s@%s failed", lst.info.id, lst.info.version)
+
+    # --- Port calls ----------------------------------------------------------------------------
 
     def port_calls(self) -> PortCallIndex:
         return self.port_data.refresh()
@@ -126,9 +244,18 @@ class Serving:
         return vessel_history(vessel, calls or self.port_calls(), self.port_data.risk, since)
 
     def push_calls(self, calls: list[PortCall]) -> None:
-        """Record pushed calls durably; every worker takes them in before its next answer."""
-        self.port_data.journal.append(calls)
-        self.port_data.refresh()
+        """Store pushed calls (raises StoreError when they are not kept)."""
+        self.store.save_port_calls(calls)
+        self.port_data.refresh(force=True)
 
-
-_reload_lock = threading.Lock()
+    def ready_reasons(self) -> list[str]:
+        reasons = []
+        if self.index is None:
+            reasons.append("no sanctions list is loaded")
+        try:
+            self.store.ping()
+        except StoreError as exc:
+            reasons.append(f"the store does not answer: {exc}")
+        if self.listener is not None and not self.listener.alive:
+            reasons.append("the list version listener has stopped")
+        return reasons

@@ -7,9 +7,11 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,7 +57,8 @@ SETTINGS: dict[str, Setting] = {
     "data_dir": Setting(
         "DATA_DIR",
         str(REPO_ROOT / "data"),
-        "Folder for the service's own data: port calls pushed with `POST /v1/port-calls`.",
+        "Folder for the service's own data: the embedded SQLite store (when DATABASE_URL is "
+        "empty) and port calls pushed with `POST /v1/port-calls`.",
         shown="data/",
     ),
     "risk_policy_file": Setting(
@@ -68,6 +71,11 @@ SETTINGS: dict[str, Setting] = {
         "PORT_CALL_WINDOW_DAYS",
         "730",
         "Look-back window of the port calls attached to a match (a request may set its own).",
+    ),
+    "port_calls_poll_seconds": Setting(
+        "PORT_CALLS_POLL_SECONDS",
+        "1.0",
+        "How often a worker looks in the store for port calls pushed to another worker.",
     ),
     "record_gap_days": Setting(
         "RECORD_GAP_DAYS",
@@ -88,7 +96,38 @@ SETTINGS: dict[str, Setting] = {
     "max_body_bytes": Setting(
         "MAX_BODY_BYTES", "1048576", "Largest JSON request body accepted (413 above it)."
     ),
+    "max_batch": Setting(
+        "MAX_BATCH", "1000", "Most queries in one `POST /v1/screen/batch` (422 above it)."
+    ),
+    "csv_max_bytes": Setting(
+        "CSV_MAX_BYTES",
+        "52428800",
+        "Largest CSV file screened by `POST /v1/screen/csv` and `vessel-screen screen` (413).",
+    ),
+    "csv_max_rows": Setting(
+        "CSV_MAX_ROWS", "1000000", "Most data rows in one CSV file screened in bulk (413)."
+    ),
+    "bulk_processes": Setting(
+        "BULK_PROCESSES",
+        "0",
+        "Worker processes that screen a large CSV file's chunks in parallel (0: one per core; "
+        "1: screen in the serving process only).",
+    ),
     "log_level": Setting("LOG_LEVEL", "INFO", "Python log level of the service's own logger."),
+    "database_url": Setting(
+        "DATABASE_URL",
+        "",
+        "PostgreSQL connection URL (`postgresql://user:password@host:5432/db`) of the store; "
+        "empty keeps the embedded SQLite store in `DATA_DIR`.",
+        shown="(empty: SQLite)",
+    ),
+    "db_pool_min": Setting("DB_POOL_MIN", "1", "PostgreSQL connections each worker keeps open."),
+    "db_pool_max": Setting("DB_POOL_MAX", "4", "Most PostgreSQL connections each worker opens."),
+    "db_timeout_seconds": Setting(
+        "DB_TIMEOUT_SECONDS",
+        "5",
+        "Longest wait for a store connection or statement before the request fails (503).",
+    ),
 }
 
 
@@ -103,12 +142,21 @@ class Settings:
     data_dir: Path
     risk_policy_file: Path
     port_call_window_days: int
+    port_calls_poll_seconds: float
     record_gap_days: int
     match_threshold: float
     review_threshold: float
     default_limit: int
     max_body_bytes: int
+    max_batch: int
+    csv_max_bytes: int
+    csv_max_rows: int
+    bulk_processes: int
     log_level: str
+    database_url: str
+    db_pool_min: int
+    db_pool_max: int
+    db_timeout_seconds: float
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -138,10 +186,49 @@ class Settings:
             raise ValueError(f"RECORD_GAP_DAYS must be at least 1, got {self.record_gap_days}")
         if not 1 <= self.default_limit <= 100:
             raise ValueError(f"DEFAULT_LIMIT must be 1..100, got {self.default_limit}")
+        for env, value in (
+            ("MAX_BATCH", self.max_batch),
+            ("CSV_MAX_BYTES", self.csv_max_bytes),
+            ("CSV_MAX_ROWS", self.csv_max_rows),
+        ):
+            if value < 1:
+                raise ValueError(f"{env} must be at least 1, got {value}")
+        if self.bulk_processes < 0:
+            raise ValueError(f"BULK_PROCESSES must be 0 or more, got {self.bulk_processes}")
+        if not 0 <= self.db_pool_min <= self.db_pool_max or self.db_pool_max < 1:
+            raise ValueError(
+                "need 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1, got "
+                f"{self.db_pool_min} and {self.db_pool_max}"
+            )
+        if not self.db_timeout_seconds > 0:
+            raise ValueError(f"DB_TIMEOUT_SECONDS must be above 0, got {self.db_timeout_seconds}")
+        if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError("DATABASE_URL must be a postgresql:// URL (or empty for SQLite)")
 
     def public(self) -> dict[str, str]:
-        """The effective configuration as strings, for `vessel-screen config` and logs."""
-        return {SETTINGS[f.name].env: str(getattr(self, f.name)) for f in fields(self)}
+        """The effective configuration as strings, for `vessel-screen config` and logs.
+
+        The password in DATABASE_URL is masked: this output ends up in logs and terminals.
+        """
+        shown = {SETTINGS[f.name].env: str(getattr(self, f.name)) for f in fields(self)}
+        shown["DATABASE_URL"] = mask_password(self.database_url)
+        return shown
+
+
+def mask_password(url: str) -> str:
+    """`url` with the password of its user-info part replaced by `***`.
+
+    Also masks a `password=` query parameter, which libpq accepts as well.
+    """
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hostport = netloc.rpartition("@")
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":***"
+        netloc = f"{userinfo}@{hostport}"
+    query = re.sub(r"(?i)(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _convert(name: str, type_name: str, raw: str) -> Any:

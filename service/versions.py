@@ -6,10 +6,10 @@ without the source files, and two versions can be compared field by field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from service.model import Vessel, VesselName
+from service.model import ListedEntity, ListInfo, LoadedList, Vessel, VesselName
 
 # Fields compared by a diff: everything a screening or an analyst sees. The raw source record
 # is left out; its changes show through the parsed fields.
@@ -44,6 +44,36 @@ def from_record(record: dict[str, Any]) -> Vessel:
             value = tuple(value)
         values[f.name] = value
     return Vessel(**values)
+
+
+def entity_to_record(e: ListedEntity) -> dict[str, Any]:
+    record: dict[str, Any] = {"record_type": "entity"}
+    for f in fields(ListedEntity):
+        value = getattr(e, f.name)
+        record[f.name] = list(value) if isinstance(value, tuple) else value
+    return record
+
+
+def entity_from_record(record: dict[str, Any]) -> ListedEntity:
+    values: dict[str, Any] = {
+        f.name: tuple(record[f.name]) if isinstance(record[f.name], list) else record[f.name]
+        for f in fields(ListedEntity)
+        if f.name in record
+    }
+    return ListedEntity(**values)
+
+
+def records_of(lst: LoadedList) -> list[dict[str, Any]]:
+    """Every vessel and listed entity of a list version, as stored records."""
+    return [to_record(v) for v in lst.vessels] + [entity_to_record(e) for e in lst.entities]
+
+
+def loaded_from_records(info: ListInfo, records: list[dict[str, Any]]) -> LoadedList:
+    """The list version the records were made from; `entries` counts its vessels, as a load
+    from files does."""
+    vessels = tuple(from_record(r) for r in records if r.get("record_type") != "entity")
+    entities = tuple(entity_from_record(r) for r in records if r.get("record_type") == "entity")
+    return LoadedList(replace(info, entries=len(vessels)), vessels, entities)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,14 +21,9 @@ def healthz() -> Response:
 @bp.get("/readyz")
 def readyz() -> Response:
     current = state()
-    reasons = []
-    lists = []
-    if current.index is None:
-        reasons.append("no sanctions list is loaded")
-    else:
-        lists = [render.list_ref(i) for i in current.index.lists]
+    reasons = current.ready_reasons()
+    lists = [] if current.index is None else [render.list_ref(i) for i in current.index.lists]
+    body = {"status": "not ready" if reasons else "ready", "reasons": reasons, "lists": lists}
     if current.last_error:
-        reasons.append(f"last list load failed: {current.last_error}")
-    ready = current.index is not None
-    body = {"status": "ready" if ready else "not ready", "reasons": reasons, "lists": lists}
-    return json_response(_ready_schema.dump(body), 200 if ready else 503)
+        body["reasons"] = [*reasons, f"last list load failed: {current.last_error}"]
+    return json_response(_ready_schema.dump(body), 503 if reasons else 200)

@@ -1,17 +1,27 @@
-"""GET /v1/lists and GET /v1/vessels/{entity_id}: what is loaded, and one listed ship."""
+"""What is loaded and what was: /v1/lists, a list's versions and their diff, one listed ship."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
+from service.model import Vessel
+from service.store import ListVersionRecord, StoreError
+from service.versions import diff, loaded_from_records
 from service.web import render
-from service.web.errors import ApiProblem
+from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, serving
-from service.web.schemas import ListsResponseSchema, VesselDetailSchema
+from service.web.schemas import (
+    ListDiffSchema,
+    ListsResponseSchema,
+    ListVersionsSchema,
+    VesselDetailSchema,
+)
 
 bp = Blueprint("lists", __name__)
 _lists_schema = ListsResponseSchema()
 _vessel_schema = VesselDetailSchema()
+_versions_schema = ListVersionsSchema()
+_diff_schema = ListDiffSchema()
 
 
 @bp.get("/v1/lists")
@@ -59,3 +69,83 @@ def vessel(entity_id: str) -> Response:
         | render.history(state.history(v, None))
     )
     return json_response(_vessel_schema.dump(body))
+
+
+def _known_list(list_id: str) -> list[ListVersionRecord]:
+    try:
+        versions = serving().store.list_versions(list_id)
+    except StoreError as exc:
+        raise ApiProblem(503, "Service Unavailable", "The store does not answer.") from exc
+    if not versions:
+        raise ApiProblem(404, "Not Found", f"No list has the id {list_id!r}; see GET /v1/lists.")
+    return versions
+
+
+@bp.get("/v1/lists/<list_id>/versions")
+def versions(list_id: str) -> Response:
+    records = _known_list(list_id)
+    body = {
+        "list": list_id,
+        "versions": [
+            {
+                "version": r.version,
+                "loaded_at": r.loaded_at,
+                "entries": r.entries,
+                "sha256": dict(r.sha256),
+                "published": r.published,
+                "error": r.error,
+            }
+            for r in records
+        ],
+    }
+    return json_response(_versions_schema.dump(body))
+
+
+@bp.get("/v1/lists/<list_id>/diff")
+def version_diff(list_id: str) -> Response:
+    records = _known_list(list_id)
+    published = [r.version for r in records if r.published and r.version]
+    old, new = request.args.get("from"), request.args.get("to")
+    missing = {
+        k: ["Required: a published version of this list."]
+        for k, v in (("from", old), ("to", new))
+        if not v
+    }
+    if missing:
+        raise validation_problem(missing)
+    unknown = {
+        k: [f"No published version {v!r}; see /v1/lists/{list_id}/versions."]
+        for k, v in (("from", old), ("to", new))
+        if v not in published
+    }
+    if unknown:
+        raise validation_problem(unknown)
+    store = serving().store
+    versions = {r.version: r for r in records}
+    before, after = (
+        loaded_from_records(
+            versions[v].to_list_info(), store.list_version_entries(list_id, v) or []
+        )
+        for v in (str(old), str(new))
+    )
+    d = diff(before.vessels, after.vessels)
+    body = {
+        "list": list_id,
+        "from": old,
+        "to": new,
+        "added": [_brief(v) for v in d.added],
+        "removed": [_brief(v) for v in d.removed],
+        "changed": [
+            {
+                "entity_id": c.entity_id,
+                "name": c.name,
+                "fields": {k: {"before": b, "after": a} for k, (b, a) in c.fields.items()},
+            }
+            for c in d.changed
+        ],
+    }
+    return json_response(_diff_schema.dump(body))
+
+
+def _brief(v: Vessel) -> dict[str, object]:
+    return {"entity_id": v.entity_id, "name": v.name, "imo": v.imo}

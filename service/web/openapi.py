@@ -77,6 +77,7 @@ def build_spec() -> dict[str, Any]:
             }
         },
     )
+    _bulk_paths(spec)
     spec.path(
         path="/v1/lists",
         operations={
@@ -207,4 +208,104 @@ class _NoAliases(yaml.SafeDumper):
 def spec_yaml() -> str:
     return yaml.dump(
         build_spec(), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def _bulk_paths(spec: APISpec) -> None:
+    """POST /v1/screen/batch and POST /v1/screen/csv (service/web/bulk.py)."""
+    for name, schema in (
+        ("BatchRequest", schemas.BatchRequestSchema),
+        ("BatchItemError", schemas.BatchItemErrorSchema),
+        ("BatchResponse", schemas.BatchResponseSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+    spec.path(
+        path="/v1/screen/batch",
+        operations={
+            "post": {
+                "operationId": "screenBatch",
+                "summary": "Screen many vessels; a bad item is answered with its error",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": "BatchRequest"}},
+                },
+                "responses": {
+                    "200": _json(
+                        "BatchResponse",
+                        "One result per query, in order: the screening, or `{error}` for an "
+                        "item that is not valid.",
+                    ),
+                    **_BAD_INPUT,
+                    "422": _problem(
+                        'The body is not {"queries": [...]} or holds more than MAX_BATCH.'
+                    ),
+                },
+            }
+        },
+    )
+    csv_text = {"type": "string", "contentMediaType": "text/csv"}
+    spec.path(
+        path="/v1/screen/csv",
+        operations={
+            "post": {
+                "operationId": "screenCsv",
+                "summary": "Screen every row of a CSV file; the answer streams row by row",
+                "description": (
+                    "A header row is required. Recognised columns (any case; synonyms such as "
+                    "`vessel name`, `IMO number`, `flag state`, `callsign`, `ref`): name, imo, "
+                    "mmsi, call_sign, flag, reference; other columns are passed through. UTF-8 "
+                    "(with or without BOM) or Windows-1252; comma, semicolon or tab separated. "
+                    "The answer has a row per input row, in order (`row` 1 is the first after "
+                    "the header): the input cells, then decision, matches, and the best match's "
+                    "entity id, list, name, IMO, flags, score, decision and risk flags, or the "
+                    "row's `error`. Cells starting with = + - @ tab or CR get a leading `'`. "
+                    "Problems with the whole file are answered before any output."
+                ),
+                "parameters": [
+                    {
+                        "name": "all_matches",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "boolean", "default": False},
+                        "description": "A line per match instead of per row.",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "multipart/form-data": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["file"],
+                                "properties": {"file": csv_text},
+                            }
+                        },
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": (
+                            "The screened rows: CSV, or JSON lines (one object per row with "
+                            "`row`, `input` and the whole `result` or its `error`) when Accept "
+                            "asks for application/x-ndjson."
+                        ),
+                        "content": {
+                            "text/csv": {"schema": {"type": "string"}},
+                            "application/x-ndjson": {"schema": {"type": "string"}},
+                        },
+                    },
+                    "406": _problem("The Accept header takes neither text/csv nor NDJSON."),
+                    "413": _problem("Over CSV_MAX_BYTES or CSV_MAX_ROWS."),
+                    "415": _problem(
+                        "Not multipart/form-data or text/csv, or the file is binary or UTF-16."
+                    ),
+                    "422": _problem(
+                        "Empty, no header row, no column naming a vessel, or two columns that "
+                        "give the same field; `errors` says which."
+                    ),
+                    "503": _BAD_INPUT["503"],
+                },
+            }
+        },
     )

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, request
 
 from service.portcalls.calls import CallFormat, parse_port_calls
+from service.store import StoreError
 from service.web.errors import VALIDATION_TYPE, ApiProblem
 from service.web.http import json_response, state
 from service.web.schemas import PortCallsPushResponseSchema
@@ -62,6 +63,11 @@ def push() -> Response:
     if not result.calls:
         detail = "No port call in the body could be accepted." if rejected else "No port calls."
         raise ApiProblem(422, "Invalid request", detail, VALIDATION_TYPE, {"rows": rejected})
-    current.push_calls(result.calls)
+    try:
+        current.push_calls(result.calls)
+    except StoreError as exc:
+        raise ApiProblem(
+            503, "Service Unavailable", "The port calls could not be stored; nothing was kept."
+        ) from exc
     body = {"accepted": len(result.calls), "rejected": len(rejected), "rejected_rows": rejected}
     return json_response(_response_schema.dump(body))

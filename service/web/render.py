@@ -108,7 +108,9 @@ def history(h: VesselHistory) -> dict[str, Any]:
     }
 
 
-def match(m: Match, index: ScreeningIndex, h: VesselHistory) -> dict[str, Any]:
+def match(
+    m: Match, index: ScreeningIndex, h: VesselHistory, listings: tuple[Match, ...] = ()
+) -> dict[str, Any]:
     e = m.explanation
     return {
         "entity_id": m.entity_id,
@@ -117,6 +119,18 @@ def match(m: Match, index: ScreeningIndex, h: VesselHistory) -> dict[str, Any]:
         "decision": m.decision,
         "matched_name": m.matched_name,
         "vessel": dumped_vessel(index, m.vessel),
+        "lists": list(dict.fromkeys(x.list_id for x in listings or (m,))),
+        "listings": [
+            {
+                "entity_id": x.entity_id,
+                "list": x.list_id,
+                "name": x.vessel.name,
+                "programs": list(x.vessel.programs),
+                "listed_on": x.vessel.listed_on,
+                "score": x.score,
+            }
+            for x in listings or (m,)
+        ],
         "explanation": {
             "name": e.name,
             "imo": e.imo,
@@ -137,7 +151,27 @@ def screening(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
         "reference": outcome.reference,
         "query": query_echo(s.query),
         "lists": [list_ref(i) for i in s.lists],
-        "decision": s.decision,
-        "matches": [match(m, index, h) for m, h in zip(s.matches, outcome.histories, strict=True)],
+        "decision": outcome.decision,
+        "matches": [
+            match(m, index, h, x)
+            for m, h, x in zip(s.matches, outcome.histories, outcome.listings, strict=True)
+        ],
+        "party_matches": [
+            {
+                "role": p.role,
+                "query_name": p.query_name,
+                "entity_id": p.entity.entity_id,
+                "list": p.entity.list_id,
+                "name": p.entity.name,
+                "matched_name": p.matched_name,
+                "kind": p.entity.kind,
+                "imo_company_number": p.entity.imo_company_number,
+                "programs": list(p.entity.programs),
+                "score": p.score,
+                "decision": p.decision,
+            }
+            for p in outcome.parties
+        ],
+        "risk_flags": list(outcome.risk_flags),
         "warnings": warnings(s.query),
     }

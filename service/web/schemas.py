@@ -140,6 +140,9 @@ class ScreenRequestSchema(Schema):
         metadata={"description": "Most matches returned; default 10."},
     )
     reference = _text(allow_none=True, metadata={"description": "Caller's own id, echoed back."})
+    owner = _text(allow_none=True, metadata={"description": "The ship's registered owner."})
+    manager = _text(allow_none=True, metadata={"description": "The ship's manager."})
+    operator = _text(allow_none=True, metadata={"description": "The ship's operator."})
     port_call_window_days = JsonInteger(
         strict=True,
         allow_none=True,
@@ -242,6 +245,15 @@ class RiskFlagSchema(Schema):
     reason = fields.String(required=True)
 
 
+class ListingSchema(Schema):
+    entity_id = fields.String(required=True)
+    list = fields.String(required=True)
+    name = fields.String(required=True)
+    programs = fields.List(fields.String(), required=True)
+    listed_on = fields.String(allow_none=True)
+    score = fields.Float(required=True)
+
+
 class MatchSchema(Schema):
     entity_id = fields.String(required=True)
     list = fields.String(required=True)
@@ -249,6 +261,16 @@ class MatchSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(["match", "review"]))
     matched_name = fields.String(required=True)
     vessel = CachedNested(VesselSchema, required=True)
+    lists = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "Every list this ship (by IMO) is on."},
+    )
+    listings = fields.List(
+        fields.Nested(ListingSchema),
+        required=True,
+        metadata={"description": "Each listing of the ship: list, entry, name and programs."},
+    )
     explanation = fields.Nested(ExplanationSchema, required=True)
     port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
     port_calls_before_window = fields.Integer(
@@ -259,6 +281,20 @@ class MatchSchema(Schema):
     risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
 
 
+class PartyMatchSchema(Schema):
+    role = fields.String(required=True, validate=validate.OneOf(["owner", "manager", "operator"]))
+    query_name = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    list = fields.String(required=True)
+    name = fields.String(required=True)
+    matched_name = fields.String(required=True)
+    kind = fields.String(required=True)
+    imo_company_number = fields.String(allow_none=True)
+    programs = fields.List(fields.String(), required=True)
+    score = fields.Float(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(["match", "review"]))
+
+
 class ScreenResponseSchema(Schema):
     screening_id = fields.UUID(required=True)
     screened_at = fields.DateTime(required=True)
@@ -267,6 +303,16 @@ class ScreenResponseSchema(Schema):
     lists = fields.List(fields.Nested(ListRefSchema), required=True)
     decision = fields.String(required=True, validate=validate.OneOf(["match", "review", "clear"]))
     matches = fields.List(fields.Nested(MatchSchema), required=True)
+    party_matches = fields.List(
+        fields.Nested(PartyMatchSchema),
+        required=True,
+        metadata={"description": "Listed companies the owner, manager or operator may be."},
+    )
+    risk_flags = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "owner_listed, manager_listed, operator_listed."},
+    )
     warnings = fields.List(
         fields.String(),
         required=True,
@@ -329,3 +375,109 @@ class ProblemSchema(Schema):
         metadata={"description": "For validation errors: each bad field and what is wrong."}
     )
     request_id = fields.String()
+
+
+class ListVersionSchema(Schema):
+    version = fields.String(allow_none=True)
+    loaded_at = fields.DateTime(required=True)
+    entries = fields.Integer(required=True)
+    sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    published = fields.Boolean(required=True)
+    error = fields.String(allow_none=True)
+
+
+class ListVersionsSchema(Schema):
+    list = fields.String(required=True)
+    versions = fields.List(fields.Nested(ListVersionSchema), required=True)
+
+
+class VesselBriefSchema(Schema):
+    entity_id = fields.String(required=True)
+    name = fields.String(required=True)
+    imo = fields.String(allow_none=True)
+
+
+class FieldChangeSchema(Schema):
+    before = fields.Raw(allow_none=True)
+    after = fields.Raw(allow_none=True)
+
+
+class VesselChangeSchema(Schema):
+    entity_id = fields.String(required=True)
+    name = fields.String(required=True)
+    fields_ = fields.Dict(
+        data_key="fields",
+        keys=fields.String(),
+        values=fields.Nested(FieldChangeSchema),
+        required=True,
+        attribute="fields",
+    )
+
+
+class ListDiffSchema(Schema):
+    list = fields.String(required=True)
+    from_ = fields.String(data_key="from", attribute="from", required=True)
+    to = fields.String(required=True)
+    added = fields.List(fields.Nested(VesselBriefSchema), required=True)
+    removed = fields.List(fields.Nested(VesselBriefSchema), required=True)
+    changed = fields.List(fields.Nested(VesselChangeSchema), required=True)
+
+
+class AlertSchema(Schema):
+    alert_id = fields.String(required=True)
+    created_at = fields.DateTime(required=True)
+    screening_id = fields.String(required=True)
+    screening = fields.String(
+        required=True, metadata={"description": "Where the original screening is."}
+    )
+    list = fields.String(required=True)
+    version = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    score = fields.Float(required=True)
+    decision = fields.String(required=True)
+    previous_decision = fields.String(allow_none=True)
+    reason = fields.String(required=True)
+
+
+class AlertsResponseSchema(Schema):
+    alerts = fields.List(fields.Nested(AlertSchema), required=True)
+
+
+class BatchRequestSchema(Schema):
+    """`POST /v1/screen/batch`: documents the body; the route loads each item on its own, so a
+    bad item is answered in its place instead of failing the batch."""
+
+    class Meta:
+        unknown = RAISE
+
+    queries = fields.List(
+        fields.Nested(ScreenRequestSchema),
+        required=True,
+        metadata={
+            "description": "Screening requests, at most MAX_BATCH (default 1,000); answered in "
+            "this order."
+        },
+    )
+
+
+class BatchItemErrorSchema(Schema):
+    error = fields.Nested(
+        "ProblemSchema",
+        required=True,
+        metadata={"description": "Why this item was not screened (status 422, `errors`)."},
+    )
+
+
+class BatchResponseSchema(Schema):
+    results = fields.List(
+        fields.Raw(
+            metadata={
+                "oneOf": [
+                    {"$ref": "#/components/schemas/ScreenResponse"},
+                    {"$ref": "#/components/schemas/BatchItemError"},
+                ]
+            }
+        ),
+        required=True,
+        metadata={"description": "One per query, in the order of `queries`."},
+    )

@@ -10,9 +10,9 @@ from marshmallow import ValidationError
 from service.index import ScreeningIndex
 from service.matcher import Query
 from service.screening import Request, run
-from service.web import render
+from service.web import audit, render
 from service.web.errors import validation_problem
-from service.web.http import json_body, json_response, serving
+from service.web.http import json_body, serving
 from service.web.schemas import ScreenRequestSchema, ScreenResponseSchema
 
 bp = Blueprint("screen", __name__)
@@ -46,7 +46,8 @@ def load_request(data: Any, index: ScreeningIndex) -> Request:
         threshold=body.get("threshold"),
         limit=body.get("limit"),
     )
-    return Request(query, body.get("reference"), body.get("port_call_window_days"))
+    parties = {role: body[role] for role in ("owner", "manager", "operator") if body.get(role)}
+    return Request(query, body.get("reference"), body.get("port_call_window_days"), parties)
 
 
 @bp.post("/v1/screen")
@@ -56,4 +57,6 @@ def screen_one() -> Response:
     index = state.index
     assert index is not None
     outcome = run(load_request(data, index), state, index)
-    return json_response(_response_schema.dump(render.screening(outcome, index)))
+    return audit.answer(
+        outcome, data, _response_schema.dump(render.screening(outcome, index)), "single"
+    )

@@ -80,8 +80,9 @@ def test_pushed_calls_are_linked_by_mmsi_alone(fresh: Flask) -> None:
 
 
 def test_pushed_calls_survive_a_restart_and_reach_every_worker(tmp_path: Path) -> None:
+    # Two apps on one data folder are two workers; the second looks for pushes every request.
     first = create_app(lists_dir=REPO / "lists", data_dir=tmp_path)
-    second = create_app(lists_dir=REPO / "lists", data_dir=tmp_path)  # another worker
+    second = create_app(lists_dir=REPO / "lists", data_dir=tmp_path, port_calls_poll_seconds=0)
     calls = [
         {
             "imo": "9179842",

@@ -1,0 +1,123 @@
+"""Every answered screening is recorded; versions are kept; alerts follow new versions.
+
+Each test runs on both stores: the embedded SQLite and the real PostgreSQL server.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from service import create_app
+from service.store import StoreError
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "lists" / "ofac-sample"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else ""
+    lists = tmp_path / "lists"
+    shutil.copytree(SAMPLE, lists / "ofac")
+    application = create_app(lists_dir=lists, data_dir=tmp_path / "data", database_url=url)
+    yield application
+    application.extensions["vessel_screen"].store.close()
+
+
+def test_a_screening_is_returned_exactly_as_answered(app: Flask) -> None:
+    client = app.test_client()
+    answer = client.post("/v1/screen", json={"name": "LADY R", "reference": "r-1"})
+    assert answer.status_code == 200
+    sid = answer.get_json()["screening_id"]
+    again = client.get(f"/v1/screenings/{sid}")
+    assert again.status_code == 200
+    assert again.get_data() == answer.get_data()
+    assert client.get("/v1/screenings/not-a-screening").status_code == 404
+
+
+def test_nothing_is_answered_without_its_record(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = app.extensions["vessel_screen"].store
+
+    def refuse(records: object) -> None:
+        raise StoreError("the database went away")
+
+    monkeypatch.setattr(store, "record_screenings", refuse)
+    answer = app.test_client().post("/v1/screen", json={"name": "LADY R"})
+    assert answer.status_code == 503
+    body = answer.get_json()
+    assert "screening_id" not in body and "matches" not in body
+    assert answer.headers["Retry-After"]
+
+
+def test_versions_diff_and_an_alert_after_a_new_version(app: Flask, tmp_path: Path) -> None:
+    client = app.test_client()
+    state = app.extensions["vessel_screen"]
+    # A ship nobody has listed yet is screened and cleared.
+    first = client.post("/v1/screen", json={"name": "NORDIC SPIRIT", "imo": "9161015"})
+    assert first.get_json()["decision"] == "clear"
+    # The publisher lists it: a new version of the sample with one more vessel.
+    sdn = tmp_path / "lists" / "ofac" / "sdn.csv"
+    raw = sdn.read_bytes().rstrip(b"\x1a")
+    row = (
+        b'99999,"NORDIC SPIRIT","vessel","RUSSIA-EO14024",-0- ,-0- ,"Crude Oil Tanker",-0- ,'
+        b'"60000","Russia",-0- ,"Vessel Registration Identification IMO 9161015."\r\n'
+    )
+    sdn.write_bytes(raw + row + b"\x1a")
+    old_version = state.index.lists[0].version
+    assert state.reload()
+    new_version = state.index.lists[0].version
+    assert new_version != old_version
+
+    versions = client.get("/v1/lists/us-ofac-sdn/versions").get_json()["versions"]
+    assert [v["version"] for v in versions if v["published"]][:2] == [new_version, old_version]
+    d = client.get(f"/v1/lists/us-ofac-sdn/diff?from={old_version}&to={new_version}").get_json()
+    assert [v["name"] for v in d["added"]] == ["NORDIC SPIRIT"]
+    assert d["removed"] == [] and d["changed"] == []
+    assert client.get("/v1/lists/us-ofac-sdn/diff?from=nope&to=x").status_code == 422
+    assert client.get("/v1/lists/nope/versions").status_code == 404
+
+    # Re-screening runs in the background; wait for its thread, not for a time.
+    for thread in __import__("threading").enumerate():
+        if thread.name.startswith("rescreen-"):
+            thread.join(timeout=30)
+    alerts = client.get("/v1/alerts").get_json()["alerts"]
+    assert [(a["screening_id"], a["decision"]) for a in alerts] == [
+        (first.get_json()["screening_id"], "match")
+    ]
+    assert client.get(alerts[0]["screening"]).status_code == 200
+
+
+def test_a_broken_list_file_leaves_the_version_serving(app: Flask, tmp_path: Path) -> None:
+    state = app.extensions["vessel_screen"]
+    served = state.index
+    (tmp_path / "lists" / "ofac" / "sdn.csv").write_bytes(b'1,"BROKEN\r\n\x1a')
+    assert not state.reload()
+    assert state.index is served
+    client = app.test_client()
+    assert client.post("/v1/screen", json={"name": "LADY R"}).get_json()["decision"] == "match"
+    ready = client.get("/readyz").get_json()
+    assert any("failed" in r for r in ready["reasons"])
+    versions = state.store.list_versions("*")
+    assert versions and versions[0].error
+
+
+def test_pushed_port_calls_are_kept_in_the_store(app: Flask) -> None:
+    client = app.test_client()
+    calls = [{"imo": "9179842", "port": "Rason", "arrived_at": "2026-11-01", "source": "AIS"}]
+    assert client.post("/v1/port-calls", json=calls).status_code == 200
+    stored = app.extensions["vessel_screen"].store.load_port_calls()
+    assert [(c.imo, c.locode) for c in stored] == [("9179842", "KPRJN")]
+
+
+def test_readyz_says_when_the_store_is_gone(app: Flask) -> None:
+    app.extensions["vessel_screen"].store.close()
+    ready = app.test_client().get("/readyz")
+    assert ready.status_code == 503
+    assert any("store" in r for r in ready.get_json()["reasons"])
