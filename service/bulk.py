@@ -48,6 +48,7 @@ from service.portcalls.calls import PortCallIndex
 from service.screening import Outcome, Request, run
 from service.serving import Serving
 from service.settings import Settings
+from service.store import ScreeningRecord
 from service.web import render
 from service.web.schemas import MAX_STRING, NOT_BLANK
 
@@ -656,6 +657,7 @@ class _Job:
     index: ScreeningIndex
     calls: PortCallIndex
     output: Output
+    audit: CsvAudit | None = None
 
 
 # The files being screened with worker processes, by job number. A worker is forked from the
@@ -670,6 +672,48 @@ def bulk_processes(settings: Settings) -> int:
     return settings.bulk_processes or os.cpu_count() or 1
 
 
+@dataclass
+class CsvAudit:
+    """Recording a CSV upload as one job: each chunk's rows are stored before their lines are
+    sent (`record` raises StoreError when they cannot be, and the answer stops there)."""
+
+    job_id: str
+    caller: str | None
+    record: Callable[[list[ScreeningRecord]], None]
+    rows: int = 0
+
+    def records(
+        self, source: CsvSource, rows: Iterable[ScreenedRow], index: ScreeningIndex
+    ) -> list[ScreeningRecord]:
+        """The audit records of screened rows: the row's cells by column, and the exact answer
+        `POST /v1/screen` would give for it."""
+        out = []
+        for screened in rows:
+            outcome = screened.result
+            if isinstance(outcome, RowError):
+                continue
+            out.append(
+                ScreeningRecord(
+                    screening_id=str(outcome.screening_id),
+                    screened_at=outcome.screened_at,
+                    caller=self.caller,
+                    kind="csv",
+                    query=dict(zip(_unique(source.header), screened.cells, strict=False)),
+                    list_versions={i.id: i.version for i in outcome.screening.lists},
+                    decision=outcome.decision,
+                    response_json=orjson.dumps(answer_json(outcome, index)).decode(),
+                    job_id=self.job_id,
+                    row=screened.row,
+                )
+            )
+        return out
+
+    def keep(self, records: list[ScreeningRecord]) -> None:
+        if records:
+            self.record(records)
+            self.rows += len(records)
+
+
 def screen_file(
     source: CsvSource,
     serving: Serving,
@@ -677,6 +721,7 @@ def screen_file(
     output: Output,
     processes: int = 1,
     progress: Callable[[int], None] | None = None,
+    audit: CsvAudit | None = None,
 ) -> Iterator[bytes]:
     """The whole answer for a file: the header, then each chunk's lines once it is screened.
 
@@ -689,11 +734,13 @@ def screen_file(
     yield header_bytes(source, output)
     chunks = record_chunks(source)
     if processes > 1 and source.line_breaks > 2 * CHUNK_ROWS:
-        job = _Job(source, serving, index, calls, output)
+        job = _Job(source, serving, index, calls, output, audit)
         yield from _in_processes(job, chunks, processes, progress)
         return
     for chunk in chunks:
         rows = screen_chunk(chunk, source, serving, index, calls)
+        if audit is not None:
+            audit.keep(audit.records(source, rows, index))
         yield format_rows(source, rows, index, output)
         if progress is not None:
             progress(len(chunk))
@@ -710,30 +757,37 @@ def _in_processes(
         processes, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
     )
     try:
-        in_flight: deque[tuple[int, Future[bytes]]] = deque()
+        in_flight: deque[tuple[int, Future[tuple[bytes, list[ScreeningRecord]]]]] = deque()
         for chunk in chunks:
             in_flight.append((len(chunk), pool.submit(_screen_in_worker, number, chunk)))
             if len(in_flight) >= 2 * processes:
-                yield _done(in_flight.popleft(), progress)
+                yield _done(in_flight.popleft(), progress, job.audit)
         while in_flight:
-            yield _done(in_flight.popleft(), progress)
+            yield _done(in_flight.popleft(), progress, job.audit)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
         del _JOBS[number]
 
 
-def _done(item: tuple[int, Future[bytes]], progress: Callable[[int], None] | None) -> bytes:
+def _done(
+    item: tuple[int, Future[tuple[bytes, list[ScreeningRecord]]]],
+    progress: Callable[[int], None] | None,
+    audit: CsvAudit | None,
+) -> bytes:
     rows, future = item
-    data = future.result()
+    data, records = future.result()
+    if audit is not None:
+        audit.keep(records)  # stored here, in the serving process, before the lines go out
     if progress is not None:
         progress(rows)
     return data
 
 
-def _screen_in_worker(number: int, chunk: Pending) -> bytes:
+def _screen_in_worker(number: int, chunk: Pending) -> tuple[bytes, list[ScreeningRecord]]:
     job = _JOBS[number]
     rows = screen_chunk(chunk, job.source, job.serving, job.index, job.calls)
-    return format_rows(job.source, rows, job.index, job.output)
+    records = [] if job.audit is None else job.audit.records(job.source, rows, job.index)
+    return format_rows(job.source, rows, job.index, job.output), records
 
 
 # --- Writing -------------------------------------------------------------------------------------

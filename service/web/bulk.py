@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import IO, Any
 
 import orjson
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, g, request, stream_with_context
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.bulk import (
     CSV_PROBLEM,
+    CsvAudit,
     CsvProblem,
     CsvSource,
     Limits,
@@ -33,8 +36,10 @@ from service.bulk import (
 )
 from service.matcher import Query
 from service.screening import Request
+from service.store import StoreError
+from service.web import audit
 from service.web.errors import ApiProblem, validation_problem
-from service.web.http import json_body, serving
+from service.web.http import json_body, serving, state
 from service.web.schemas import MAX_STRING, NOT_BLANK
 from service.web.screen import load_request
 
@@ -129,12 +134,17 @@ def screen_batch() -> Response:
         loaded.append(request_)
     valid = [item for item in loaded if isinstance(item, Request)]
     outcomes = iter(screen_requests(valid, state, index))
-    results = [
-        answer_json(next(outcomes), index)
-        if isinstance(item, Request)
-        else {"error": _problem_body(item)}
-        for item in loaded
-    ]
+    results: list[Any] = []
+    records = []
+    for item, raw in zip(loaded, data["queries"], strict=True):
+        if not isinstance(item, Request):
+            results.append({"error": _problem_body(item)})
+            continue
+        outcome = next(outcomes)
+        answer = answer_json(outcome, index)
+        results.append(answer)
+        records.append(audit.record_for(outcome, raw, orjson.dumps(answer).decode(), "batch"))
+    audit.store(records)  # every item is recorded, or the batch is a 503 with no result
     # Non-string keys: a bad item's `errors` may name a list element by its number, as the
     # problem answers of POST /v1/screen do (there Flask's encoder makes it a string).
     body = orjson.dumps({"results": results}, option=orjson.OPT_NON_STR_KEYS)
@@ -234,29 +244,55 @@ def screen_csv() -> Response:
         stream.close()
         raise
     output = Output(ndjson=media_type == NDJSON, all_matches=all_matches)
-    body = screen_file(source, state, index, output, processes=bulk_processes(settings))
+    job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.store.record_screenings)
+    try:
+        state.store.start_job(job.job_id, job.caller, _filename(), datetime.now(UTC))
+    except StoreError as exc:
+        stream.close()
+        raise ApiProblem(
+            503, "Service Unavailable", "The upload could not be recorded; nothing was screened."
+        ) from exc
+    body = screen_file(source, state, index, output, bulk_processes(settings), audit=job)
     response = Response(
-        stream_with_context(_guarded(body, stream, source, output)),
+        stream_with_context(_guarded(body, stream, source, output, job)),
         content_type=output.media_type,
     )
+    response.headers["X-Job-Id"] = job.job_id
     extension = "ndjson" if output.ndjson else "csv"
     response.headers["Content-Disposition"] = f'attachment; filename="screening.{extension}"'
     return response
 
 
+def _caller_id() -> str | None:
+    caller = g.get("caller")
+    return caller.key_id if caller is not None else None
+
+
+def _filename() -> str | None:
+    upload = request.files.get("file") if request.mimetype == "multipart/form-data" else None
+    return upload.filename if upload is not None else None
+
+
 def _guarded(
-    body: Iterator[bytes], stream: IO[bytes], source: CsvSource, output: Output
+    body: Iterator[bytes], stream: IO[bytes], source: CsvSource, output: Output, job: CsvAudit
 ) -> Iterator[bytes]:
-    """The answer, and the spooled upload closed after it.
+    """The answer, and the spooled upload closed after it; the job closed in the store.
 
     Once output has started no status can change, so a failure mid-way ends the answer with a
     line that says so, rather than a truncated file that looks complete.
     """
+    error: str | None = None
     try:
         yield from body
-    except Exception:
+    except Exception as exc:
         log.exception("bulk screening failed mid-answer")
-        detail = "The service failed while screening; the rows above are all that were screened."
+        detail = (
+            "The audit trail could not record the next rows, so they were not answered; "
+            "the rows above are all that were screened."
+            if isinstance(exc, StoreError)
+            else "The service failed while screening; the rows above are all that were screened."
+        )
+        error = detail
         if not output.ndjson:
             width = len(output_header(source.header, output.all_matches))
             yield ("," * (width - 1) + detail + "\r\n").encode()
@@ -265,3 +301,7 @@ def _guarded(
             yield detail.encode() + b'"}}\n'
     finally:
         stream.close()
+        try:
+            state().store.finish_job(job.job_id, job.rows, datetime.now(UTC), error)
+        except (StoreError, LookupError):
+            log.exception("CSV job %s could not be closed in the store", job.job_id)

@@ -121,3 +121,46 @@ def test_readyz_says_when_the_store_is_gone(app: Flask) -> None:
     ready = app.test_client().get("/readyz")
     assert ready.status_code == 503
     assert any("store" in r for r in ready.get_json()["reasons"])
+
+
+def test_every_batch_item_is_recorded_as_answered(app: Flask) -> None:
+    client = app.test_client()
+    queries = [{"name": "LADY R"}, {"limit": 0}, {"imo": "9179842", "reference": "x"}]
+    results = client.post("/v1/screen/batch", json={"queries": queries}).get_json()["results"]
+    assert "error" in results[1]
+    store = app.extensions["vessel_screen"].store
+    for result in (results[0], results[2]):
+        record = store.get_screening(result["screening_id"])
+        assert record is not None and record.kind == "batch"
+        assert record.response == result
+
+
+def test_a_batch_that_cannot_be_recorded_gets_no_result(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = app.extensions["vessel_screen"].store
+
+    def refuse(records: object) -> None:
+        raise StoreError("gone")
+
+    monkeypatch.setattr(store, "record_screenings", refuse)
+    answer = app.test_client().post("/v1/screen/batch", json={"queries": [{"name": "LADY R"}]})
+    assert answer.status_code == 503
+    assert "results" not in answer.get_json()
+
+
+def test_a_csv_upload_is_one_job_with_every_row_recorded(app: Flask) -> None:
+    csv = "vessel name,imo,ref\nLADY R,,a\nNOBODY AT ALL,,b\n,,c\nMAIA-1,9358010,d\n"
+    answer = app.test_client().post("/v1/screen/csv", data=csv, content_type="text/csv")
+    assert answer.status_code == 200
+    lines = answer.get_data(as_text=True).splitlines()
+    assert len(lines) == 5  # header and four rows, the blank-identity row answered with its error
+    job_id = answer.headers["X-Job-Id"]
+    store = app.extensions["vessel_screen"].store
+    job = store.get_job(job_id)
+    assert job is not None and job.finished_at is not None and job.error is None
+    rows = store.job_screenings(job_id)
+    assert [r.row for r in rows] == [1, 2, 4]  # row 3 had nothing to screen
+    assert [r.query["vessel name"] for r in rows] == ["LADY R", "NOBODY AT ALL", "MAIA-1"]
+    assert rows[0].response["matches"][0]["vessel"]["imo"] == "9161003"
+    assert job.rows == 3
