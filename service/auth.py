@@ -89,14 +89,14 @@ class KeyRing:
                 keys[key.id] = key
             self._keys, self._seen = keys, seen
 
-    def keys(self) -> list[ApiKey]:
+    def all_keys(self) -> list[ApiKey]:
         self._refresh()
         return list(self._keys.values())
 
     @property
     def enabled(self) -> bool:
         """Keys are enforced once at least one active key exists."""
-        return any(k.active for k in self.keys())
+        return any(k.active for k in self.all_keys())
 
     def authenticate(self, presented: str) -> Caller | None:
         """The caller a presented key belongs to, or None for a wrong or revoked key."""
@@ -116,7 +116,7 @@ class KeyRing:
         unknown = set(scopes) - set(SCOPES)
         if unknown or not scopes:
             raise ValueError(f"scopes must be some of {', '.join(SCOPES)}; got {scopes}")
-        keys = self.keys()
+        keys = self.all_keys()
         existing = {k.id for k in keys}
         key_id = secrets.token_hex(4)
         while key_id in existing:
@@ -127,7 +127,7 @@ class KeyRing:
         return record, secret
 
     def revoke(self, key_id: str) -> ApiKey:
-        keys = self.keys()
+        keys = self.all_keys()
         for i, k in enumerate(keys):
             if k.id == key_id:
                 if k.active:

@@ -40,6 +40,16 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
     bulk.add_argument("--ndjson", action="store_true", help="JSON lines instead of CSV")
     bulk.add_argument("--all-matches", action="store_true", help="a line per match")
+    keys = sub.add_parser("keys", help="manage API keys (held as hashes in KEYS_FILE)")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create", help="create a key; it is printed once, never stored")
+    create.add_argument("name", help="who the key is for, e.g. the calling system")
+    create.add_argument(
+        "--scopes", default="screen,read", help="comma-separated: screen, read, admin"
+    )
+    keys_sub.add_parser("list", help="list keys: id, name, scopes, created, revoked")
+    revoke = keys_sub.add_parser("revoke", help="revoke a key by its id (every worker, at once)")
+    revoke.add_argument("key_id")
     args = parser.parse_args(argv)
 
     if args.command == "openapi":
@@ -55,7 +65,41 @@ def main(argv: list[str] | None = None) -> int:
         return _screen_one(args)
     if args.command == "screen":
         return _screen_file(args)
+    if args.command == "keys":
+        return _keys(args)
     return 2
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from service.auth import KeyRing
+
+    ring = KeyRing(Settings.from_env().keys_path)
+    if args.keys_command == "create":
+        scopes = tuple(s.strip() for s in args.scopes.split(",") if s.strip())
+        try:
+            record, secret = ring.create(args.name, scopes)
+        except ValueError as exc:
+            print(f"vessel-screen: {exc}", file=sys.stderr)
+            return 2
+        print(secret)
+        print(
+            f"key {record.id} for {record.name} ({', '.join(record.scopes)}); "
+            "this is the only time it is shown",
+            file=sys.stderr,
+        )
+        return 0
+    if args.keys_command == "list":
+        for k in ring.all_keys():
+            state = f"revoked {k.revoked_at}" if k.revoked_at else "active"
+            print(f"{k.id}\t{k.name}\t{','.join(k.scopes)}\t{k.created_at}\t{state}")
+        return 0
+    try:
+        record = ring.revoke(args.key_id)
+    except KeyError:
+        print(f"vessel-screen: no key has the id {args.key_id!r}", file=sys.stderr)
+        return 2
+    print(f"key {record.id} ({record.name}) revoked {record.revoked_at}")
+    return 0
 
 
 def _screen_one(args: argparse.Namespace) -> int:

@@ -128,6 +128,31 @@ SETTINGS: dict[str, Setting] = {
         "5",
         "Longest wait for a store connection or statement before the request fails (503).",
     ),
+    "keys_file": Setting(
+        "KEYS_FILE",
+        "",
+        "API keys file (hashes only; `vessel-screen keys create|list|revoke`); empty means "
+        "`DATA_DIR/api-keys.json`. With no active key the service is open.",
+        shown="(empty: DATA_DIR/api-keys.json)",
+    ),
+    "allow_open": Setting(
+        "ALLOW_OPEN",
+        "false",
+        "Serve without API keys on an address other than loopback (refused at start otherwise).",
+    ),
+    "redis_url": Setting(
+        "REDIS_URL",
+        "",
+        "Redis holding the rate-limit counters shared by every worker and instance "
+        "(`redis://127.0.0.1:6379/0`); empty: no rate limit.",
+        shown="(empty: no rate limit)",
+    ),
+    "rate_limit_per_minute": Setting(
+        "RATE_LIMIT_PER_MINUTE",
+        "6000",
+        "Requests a minute per API key (per client address when open); 429 with Retry-After "
+        "above it; 0 turns the limit off.",
+    ),
 }
 
 
@@ -157,6 +182,10 @@ class Settings:
     db_pool_min: int
     db_pool_max: int
     db_timeout_seconds: float
+    keys_file: str
+    allow_open: bool
+    redis_url: str
+    rate_limit_per_minute: int
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
@@ -200,10 +229,18 @@ class Settings:
                 "need 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1, got "
                 f"{self.db_pool_min} and {self.db_pool_max}"
             )
+        if self.rate_limit_per_minute < 0:
+            raise ValueError(
+                f"RATE_LIMIT_PER_MINUTE must be 0 or more, got {self.rate_limit_per_minute}"
+            )
         if not self.db_timeout_seconds > 0:
             raise ValueError(f"DB_TIMEOUT_SECONDS must be above 0, got {self.db_timeout_seconds}")
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must be a postgresql:// URL (or empty for SQLite)")
+
+    @property
+    def keys_path(self) -> Path:
+        return Path(self.keys_file) if self.keys_file else self.data_dir / "api-keys.json"
 
     def public(self) -> dict[str, str]:
         """The effective configuration as strings, for `vessel-screen config` and logs.
@@ -212,6 +249,7 @@ class Settings:
         """
         shown = {SETTINGS[f.name].env: str(getattr(self, f.name)) for f in fields(self)}
         shown["DATABASE_URL"] = mask_password(self.database_url)
+        shown["REDIS_URL"] = mask_password(self.redis_url)
         return shown
 
 
@@ -233,6 +271,11 @@ def mask_password(url: str) -> str:
 
 def _convert(name: str, type_name: str, raw: str) -> Any:
     try:
+        if type_name == "bool":
+            lowered = raw.strip().lower()
+            if lowered not in ("true", "false", "1", "0", "yes", "no", "on", "off", ""):
+                raise ValueError(raw)
+            return lowered in ("true", "1", "yes", "on")
         if type_name == "int":
             return int(raw)
         if type_name == "float":

@@ -6,6 +6,7 @@ fails when the two differ, so the published contract always describes the runnin
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -14,6 +15,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from service.web import schemas
+from service.web.access import required_scope
 from service.web.schemas import NOT_BLANK
 
 PROBLEM = "application/problem+json"
@@ -78,6 +80,7 @@ def build_spec() -> dict[str, Any]:
         },
     )
     _bulk_paths(spec)
+    _record_paths(spec)
     spec.path(
         path="/v1/lists",
         operations={
@@ -193,10 +196,143 @@ def build_spec() -> dict[str, Any]:
         {"required": [field], "properties": {field: {"type": "integer"}}}
         for field in ("imo", "mmsi")
     ]
+    _secure(document)
     order = ("openapi", "info", "paths", "components")
     return {key: document[key] for key in order} | {
         k: v for k, v in document.items() if k not in order
     }
+
+
+def _secure(document: dict[str, Any]) -> None:
+    """Security as `web/access.py` enforces it: the same function decides both."""
+    document["components"]["securitySchemes"] = {
+        "bearer": {"type": "http", "scheme": "bearer", "description": "An API key."},
+        "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    }
+    for path, operations in document["paths"].items():
+        for method, op in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            scope = required_scope(re.sub(r"\{(\w+)\}", r"<\1>", path), method.upper())
+            if scope is None:
+                op["security"] = []
+                continue
+            op["security"] = [{"bearer": []}, {"apiKey": []}]
+            op["description"] = (op.get("description", "") + f" Needs the `{scope}` scope.").strip()
+            # Added after apispec resolved schema names, so the reference is written out.
+            for status, text in (
+                ("401", "No API key, or not a valid one."),
+                ("403", f"The key lacks the `{scope}` scope."),
+                ("429", "Over the key's rate limit; `Retry-After` says when to retry."),
+            ):
+                op["responses"].setdefault(
+                    status,
+                    {
+                        "description": text,
+                        "content": {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+                    },
+                )
+
+
+def _record_paths(spec: APISpec) -> None:
+    """List versions and their diff, the audit trail and the alerts (records.py, lists.py)."""
+    for name, schema in (
+        ("ListVersions", schemas.ListVersionsSchema),
+        ("ListDiff", schemas.ListDiffSchema),
+        ("AlertsResponse", schemas.AlertsResponseSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+    list_id = {
+        "name": "list_id",
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "A list id, as in GET /v1/lists.",
+    }
+    unavailable = _problem("The store does not answer.")
+    spec.path(
+        path="/v1/lists/{list_id}/versions",
+        operations={
+            "get": {
+                "operationId": "listVersions",
+                "summary": "Every load of a list, published or failed, newest first",
+                "parameters": [list_id],
+                "responses": {
+                    "200": _json("ListVersions", "The versions."),
+                    "404": _problem("No list has this id."),
+                    "503": unavailable,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/lists/{list_id}/diff",
+        operations={
+            "get": {
+                "operationId": "listDiff",
+                "summary": "Vessels added, removed and changed between two versions",
+                "parameters": [
+                    list_id,
+                    {"name": "from", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "to", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": _json("ListDiff", "The differences."),
+                    "404": _problem("No list has this id."),
+                    "422": _problem("`from` or `to` is not a published version of the list."),
+                    "503": unavailable,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/screenings/{screening_id}",
+        operations={
+            "get": {
+                "operationId": "screening",
+                "summary": "A screening exactly as it was answered, from the audit trail",
+                "parameters": [
+                    {
+                        "name": "screening_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    }
+                ],
+                "responses": {
+                    "200": _json("ScreenResponse", "The answer as it was sent."),
+                    "404": _problem("No screening has this id."),
+                    "503": unavailable,
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/alerts",
+        operations={
+            "get": {
+                "operationId": "alerts",
+                "summary": "New or stronger matches found by re-screening after a new version",
+                "parameters": [
+                    {
+                        "name": "since",
+                        "in": "query",
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+                    },
+                ],
+                "responses": {
+                    "200": _json("AlertsResponse", "The alerts, newest first."),
+                    "422": _problem("`since` or `limit` is not valid."),
+                    "503": unavailable,
+                },
+            }
+        },
+    )
 
 
 class _NoAliases(yaml.SafeDumper):

@@ -35,7 +35,7 @@ def screening(screening_id: str) -> Response:
 def alerts() -> Response:
     since_text = request.args.get("since")
     since = None
-    if since_text:
+    if since_text is not None:
         try:
             since = datetime.fromisoformat(since_text)
         except ValueError:
