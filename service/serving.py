@@ -141,6 +141,16 @@ class Serving:
 
     def _publish(self, lst: LoadedList) -> None:
         previous = self.store.latest_version(lst.info.id)
+        served = self._served_entries(lst.info.id)
+        floor = served * (1 - self.settings.max_list_shrink)
+        known = previous is not None and previous.version == lst.info.version
+        if served and lst.info.entries < floor and not known:
+            raise ValueError(
+                f"{lst.info.id} version {lst.info.version} has {lst.info.entries} vessels "
+                f"against {served} served: it shrank by more than MAX_LIST_SHRINK "
+                f"({self.settings.max_list_shrink:.0%}), so it is refused as a likely "
+                "broken or partial file"
+            )
         records = records_of(lst)
         # The store keeps the listed companies with the vessels (owner screening needs them) and
         # counts both; the served ListInfo counts vessels (see versions.loaded_from_records).
@@ -157,6 +167,12 @@ class Serving:
                 name=f"rescreen-{lst.info.id}",
                 daemon=True,
             ).start()
+
+    def _served_entries(self, list_id: str) -> int:
+        current = self.index
+        if current is None:
+            return 0
+        return next((i.entries for i in current.lists if i.id == list_id), 0)
 
     def _serve(self, loaded: list[LoadedList]) -> None:
         self.index = build_index(loaded)

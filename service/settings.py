@@ -128,6 +128,12 @@ SETTINGS: dict[str, Setting] = {
         "5",
         "Longest wait for a store connection or statement before the request fails (503).",
     ),
+    "max_list_shrink": Setting(
+        "MAX_LIST_SHRINK",
+        "0.5",
+        "A new version of a list with fewer than (1 - this) times the entries of the one served "
+        "is refused as a likely broken download; 1 allows any shrink.",
+    ),
     "keys_file": Setting(
         "KEYS_FILE",
         "",
@@ -182,6 +188,7 @@ class Settings:
     db_pool_min: int
     db_pool_max: int
     db_timeout_seconds: float
+    max_list_shrink: float
     keys_file: str
     allow_open: bool
     redis_url: str
@@ -229,6 +236,8 @@ class Settings:
                 "need 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1, got "
                 f"{self.db_pool_min} and {self.db_pool_max}"
             )
+        if not 0 <= self.max_list_shrink <= 1:
+            raise ValueError(f"MAX_LIST_SHRINK must be 0..1, got {self.max_list_shrink}")
         if self.rate_limit_per_minute < 0:
             raise ValueError(
                 f"RATE_LIMIT_PER_MINUTE must be 0 or more, got {self.rate_limit_per_minute}"
