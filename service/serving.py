@@ -141,17 +141,18 @@ class Serving:
 
     def _publish(self, lst: LoadedList) -> None:
         previous = self.store.latest_version(lst.info.id)
-        served = self._served_entries(lst.info.id)
-        floor = served * (1 - self.settings.max_list_shrink)
-        known = previous is not None and previous.version == lst.info.version
-        if served and lst.info.entries < floor and not known:
-            raise ValueError(
-                f"{lst.info.id} version {lst.info.version} has {lst.info.entries} vessels "
-                f"against {served} served: it shrank by more than MAX_LIST_SHRINK "
-                f"({self.settings.max_list_shrink:.0%}), so it is refused as a likely "
-                "broken or partial file"
-            )
         records = records_of(lst)
+        # Against the last published version (vessels and companies alike), so the guard also
+        # holds for the first load after a restart, when nothing is served yet.
+        if previous is not None and previous.version != lst.info.version:
+            floor = previous.entries * (1 - self.settings.max_list_shrink)
+            if len(records) < floor:
+                raise ValueError(
+                    f"{lst.info.id} version {lst.info.version} has {len(records)} entries "
+                    f"against {previous.entries} in version {previous.version}: it shrank by "
+                    f"more than MAX_LIST_SHRINK ({self.settings.max_list_shrink:.0%}), so it is "
+                    "refused as a likely broken or partial file"
+                )
         # The store keeps the listed companies with the vessels (owner screening needs them) and
         # counts both; the served ListInfo counts vessels (see versions.loaded_from_records).
         stored = replace(lst.info, entries=len(records))
@@ -167,12 +168,6 @@ class Serving:
                 name=f"rescreen-{lst.info.id}",
                 daemon=True,
             ).start()
-
-    def _served_entries(self, list_id: str) -> int:
-        current = self.index
-        if current is None:
-            return 0
-        return next((i.entries for i in current.lists if i.id == list_id), 0)
 
     def _serve(self, loaded: list[LoadedList]) -> None:
         self.index = build_index(loaded)

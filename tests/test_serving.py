@@ -84,3 +84,14 @@ def test_a_good_new_version_replaces_the_old_and_clears_the_error(
     sdn.write_bytes(good)
     assert state.reload()
     assert state.last_error is None
+
+
+def test_the_shrink_guard_holds_across_a_restart(tmp_path: Path) -> None:
+    shutil.copytree(SAMPLE, tmp_path / "lists" / "ofac")
+    create_app(lists_dir=tmp_path / "lists", data_dir=tmp_path / "data")
+    _shrink_by_90_percent(tmp_path / "lists" / "ofac" / "sdn.csv")
+    restarted = create_app(lists_dir=tmp_path / "lists", data_dir=tmp_path / "data")
+    state = restarted.extensions["vessel_screen"]
+    assert state.index is None  # nothing good to serve from the files ...
+    assert "MAX_LIST_SHRINK" in (state.last_error or "")
+    assert restarted.test_client().get("/readyz").status_code == 503  # ... so not ready
