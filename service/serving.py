@@ -136,8 +136,21 @@ class Serving:
         log.error("%s; still serving the previous version", message)
         try:
             self.store.record_load_failure("*", message, datetime.now(UTC))
+            if self.index is None:
+                self._serve_published()
         except StoreError as exc:
             log.error("the failure itself could not be recorded: %s", exc)
+
+    def _serve_published(self) -> None:
+        """At start, with no good files: serve the newest versions the store has published."""
+        loaded = []
+        for list_id, record in self.store.latest_versions().items():
+            entries = self.store.list_version_entries(list_id, record.version or "")
+            if entries is not None:
+                loaded.append(loaded_from_records(record.to_list_info(), entries))
+        if loaded:
+            log.warning("serving the last published versions from the store")
+            self._serve(loaded)
 
     def _publish(self, lst: LoadedList) -> None:
         previous = self.store.latest_version(lst.info.id)
