@@ -31,6 +31,7 @@ from service.portcalls.risk import RiskPolicy, load_risk_policy
 from service.rescreen import past_from_answer, rescreen
 from service.settings import Settings
 from service.store import AlertRecord, Listener, Store, StoreError
+from service.store.group import GroupCommit
 from service.versions import diff, loaded_from_records, records_of
 
 log = logging.getLogger("service.serving")
@@ -96,6 +97,10 @@ class Serving:
     last_error: str | None = None
     listener: Listener | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    recorder: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.recorder = GroupCommit(self.store)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> Serving:

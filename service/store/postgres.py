@@ -64,6 +64,9 @@ from service.store.sql import (
 
 log = logging.getLogger("service.store.postgres")
 
+_INSERT_SCREENING = (
+    f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
 # From this many screenings in one call, COPY beats a pipelined INSERT per row.
 COPY_MIN_ROWS = 50
 # Port-call writers take this advisory lock so that seq values are handed out in commit order
@@ -198,12 +201,14 @@ class PostgresStore(SqlStore):
                 with cur.copy(f"COPY screenings ({SCREENING_COLUMNS}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
+            elif len(rows) == 1:
+                # One screening, the usual case: the INSERT and the commit that follows it go
+                # out together in pipeline mode, one round trip instead of two.
+                with conn.pipeline():
+                    cur.execute(_INSERT_SCREENING, rows[0])
+                    conn.commit()
             else:
-                cur.executemany(
-                    f"INSERT INTO screenings ({SCREENING_COLUMNS})"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    rows,
-                )
+                cur.executemany(_INSERT_SCREENING, rows)
 
     def publish_list_version(self, info: ListInfo, entries: Sequence[Mapping[str, Any]]) -> bool:
         rows = entry_rows(info, entries)

@@ -45,7 +45,7 @@ def record_for(
 def store(records: Sequence[ScreeningRecord]) -> None:
     """Keep the records, or answer 503: a result that was not recorded is never sent."""
     try:
-        state().store.record_screenings(records)
+        state().recorder.record(records)
     except StoreError as exc:
         raise ApiProblem(
             503,

@@ -1,0 +1,84 @@
+"""Group commit: callers waiting at once share a transaction, and share its failure."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from service.store import ScreeningRecord, StoreError
+from service.store.group import GroupCommit
+
+from .helpers import screening
+
+
+class SlowStore:
+    """Holds the first commit until released, so later callers queue behind it."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls: list[int] = []
+        self.release = threading.Event()
+        self.entered = threading.Event()
+        self.fail = fail
+
+    def record_screenings(self, records: Sequence[Any]) -> None:
+        self.calls.append(len(records))
+        self.entered.set()
+        if len(self.calls) == 1:
+            assert self.release.wait(10)
+        if self.fail and len(self.calls) > 1:
+            raise StoreError("down")
+
+
+def _run(group: GroupCommit, n: int, errors: list[BaseException]) -> threading.Thread:
+    def go() -> None:
+        try:
+            group.record([object()] * n)  # type: ignore[list-item]
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=go)
+    thread.start()
+    return thread
+
+
+def test_callers_that_wait_together_share_one_transaction() -> None:
+    store = SlowStore()
+    group = GroupCommit(store)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    first = _run(group, 1, errors)
+    assert store.entered.wait(10)
+    others = [_run(group, 2, errors) for _ in range(3)]
+    while len(group._queue) < 3:  # the three are queued behind the first commit
+        threading.Event().wait(0.001)
+    store.release.set()
+    for t in [first, *others]:
+        t.join(10)
+    assert errors == []
+    assert store.calls == [1, 6]
+
+
+def test_a_failed_transaction_fails_every_caller_in_it() -> None:
+    store = SlowStore(fail=True)
+    group = GroupCommit(store)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    first = _run(group, 1, errors)
+    assert store.entered.wait(10)
+    others = [_run(group, 1, errors) for _ in range(2)]
+    while len(group._queue) < 2:
+        threading.Event().wait(0.001)
+    store.release.set()
+    for t in [first, *others]:
+        t.join(10)
+    assert len(errors) == 2 and all(isinstance(e, StoreError) for e in errors)
+
+
+def test_records_reach_the_real_store(store: Any) -> None:
+    group = GroupCommit(store)
+    record: ScreeningRecord = screening()
+    group.record([record])
+    assert store.get_screening(record.screening_id) is not None
+    with pytest.raises(StoreError):
+        group.record([record])  # the same id again: refused, and said so
