@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -22,7 +23,8 @@ STRICT = {"exact_all", "imo_only"}
 
 
 def evaluate(queries_path: Path, lists_dir: Path, show: int = 0) -> dict[str, float]:
-    app = create_app(lists_dir=lists_dir)
+    # A store of its own: the queries are recorded like any screening, away from the repo.
+    app = create_app(lists_dir=lists_dir, data_dir=Path(tempfile.mkdtemp(prefix="eval-")))
     client = app.test_client()
     totals: Counter[str] = Counter()
     good: Counter[str] = Counter()
