@@ -134,20 +134,23 @@ def screen_batch() -> Response:
         loaded.append(request_)
     valid = [item for item in loaded if isinstance(item, Request)]
     outcomes = iter(screen_requests(valid, state, index))
-    results: list[Any] = []
+    # Each item's answer is encoded once: the same bytes are recorded and sent.
+    parts: list[bytes] = []
     records = []
     for item, raw in zip(loaded, data["queries"], strict=True):
         if not isinstance(item, Request):
-            results.append({"error": _problem_body(item)})
+            # Non-string keys: a bad item's `errors` may name a list element by its number, as
+            # the problem answers of POST /v1/screen do (there Flask's encoder makes it a string).
+            parts.append(
+                orjson.dumps({"error": _problem_body(item)}, option=orjson.OPT_NON_STR_KEYS)
+            )
             continue
         outcome = next(outcomes)
-        answer = answer_json(outcome, index)
-        results.append(answer)
-        records.append(audit.record_for(outcome, raw, orjson.dumps(answer).decode(), "batch"))
+        text = orjson.dumps(answer_json(outcome, index))
+        parts.append(text)
+        records.append(audit.record_for(outcome, raw, text.decode(), "batch"))
     audit.store(records)  # every item is recorded, or the batch is a 503 with no result
-    # Non-string keys: a bad item's `errors` may name a list element by its number, as the
-    # problem answers of POST /v1/screen do (there Flask's encoder makes it a string).
-    body = orjson.dumps({"results": results}, option=orjson.OPT_NON_STR_KEYS)
+    body = b'{"results":[' + b",".join(parts) + b"]}"
     return Response(body, mimetype="application/json")
 
 
