@@ -25,3 +25,10 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     started in the master before the fork would not exist in the worker)."""
     state = worker.wsgi.extensions["vessel_screen"]
     state.start_listening()
+    # The scheduled list refresh runs in one worker: the first to take a lock file in DATA_DIR
+    # (its replacement takes it over if it exits). Not in the master: a thread there could hold
+    # a lock at the moment gunicorn forks a worker, which would inherit it locked.
+    if _settings.refresh_interval_minutes > 0:
+        from service.refresh import RefreshScheduler
+
+        RefreshScheduler(state, _settings.refresh_interval_minutes * 60).start()

@@ -40,6 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
     bulk.add_argument("--ndjson", action="store_true", help="JSON lines instead of CSV")
     bulk.add_argument("--all-matches", action="store_true", help="a line per match")
+    lists_cmd = sub.add_parser("lists", help="manage the served lists")
+    lists_sub = lists_cmd.add_subparsers(dest="lists_command", required=True)
+    refresh = lists_sub.add_parser(
+        "refresh",
+        help="download the lists with `urls` in their manifest entry, check and publish them",
+        description=(
+            "Download every list whose manifest entry has `urls` (conditional requests), check "
+            "and publish new versions to the store, which running workers then serve. Prints a "
+            "line per list; exit 0 when none failed, 1 otherwise."
+        ),
+    )
+    refresh.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
     keys = sub.add_parser("keys", help="manage API keys (held as hashes in KEYS_FILE)")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key; it is printed once, never stored")
@@ -67,7 +79,42 @@ def main(argv: list[str] | None = None) -> int:
         return _screen_file(args)
     if args.command == "keys":
         return _keys(args)
+    if args.command == "lists":
+        return _refresh_lists(args)
     return 2
+
+
+def _refresh_lists(args: argparse.Namespace) -> int:
+    """`vessel-screen lists refresh`: the code of POST /v1/lists/refresh, publishing to the
+    store of DATA_DIR / DATABASE_URL, so a running service follows the new versions."""
+    import dataclasses
+    import threading
+
+    from service.refresh import refresh_lists
+    from service.serving import Serving
+    from service.store import StoreError, open_store
+
+    settings = Settings.from_env()
+    if args.lists:
+        settings = dataclasses.replace(settings, lists_dir=args.lists)
+    try:
+        store = open_store(settings)
+        store.migrate()
+    except StoreError as exc:
+        print(f"vessel-screen: the store does not answer: {exc}", file=sys.stderr)
+        return 1
+    try:
+        results = refresh_lists(Serving.from_settings(settings, store))
+        # Publishing starts re-screening in a daemon thread; let it finish before exiting.
+        for thread in threading.enumerate():
+            if thread.name.startswith("rescreen-"):
+                thread.join()
+    finally:
+        store.close()
+    for r in results:
+        detail = r.error if r.status in ("failed", "skipped") else f"version {r.version}"
+        print(f"{r.list}\t{r.status}\t{detail}")
+    return 1 if any(r.status == "failed" for r in results) else 0
 
 
 def _keys(args: argparse.Namespace) -> int:

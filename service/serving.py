@@ -120,6 +120,7 @@ class Serving:
         serving, and the failure is recorded and shown by /readyz and GET /v1/lists.
         """
         folder = lists_dir or self.settings.lists_dir
+        starting = self.index is None  # port data was read a moment ago, in from_settings
         with self._lock:
             try:
                 loaded = load_lists(folder)
@@ -134,13 +135,27 @@ class Serving:
                 return False
             self._serve(loaded)
             self.last_error = None
-            return True
+        if not starting:
+            self.reload_port_data()
+        return True
 
-    def _failed(self, message: str) -> None:
+    def reload_port_data(self) -> None:
+        """Read the port table, the risk policy and the port-call files again (pushed calls
+        stay: they are in the store); on a bad policy file keep what was loaded."""
+        try:
+            self.port_data = load_port_data(self.settings, self.store)
+        except (ValueError, OSError) as exc:
+            log.error("port data not reloaded, keeping the previous: %s", exc)
+
+    def record_failure(self, list_id: str, message: str) -> None:
+        """A failure met outside `reload` (a list download): shown and kept like a bad file."""
+        self._failed(message, list_id)
+
+    def _failed(self, message: str, list_id: str = "*") -> None:
         self.last_error = message
         log.error("%s; still serving the previous version", message)
         try:
-            self.store.record_load_failure("*", message, datetime.now(UTC))
+            self.store.record_load_failure(list_id, message, datetime.now(UTC))
             if self.index is None:
                 self._serve_published()
         except StoreError as exc:

@@ -134,6 +134,17 @@ SETTINGS: dict[str, Setting] = {
         "A new version of a list with fewer than (1 - this) times the entries of the one served "
         "is refused as a likely broken download; 1 allows any shrink.",
     ),
+    "refresh_interval_minutes": Setting(
+        "REFRESH_INTERVAL_MINUTES",
+        "0",
+        "Minutes between scheduled downloads of the lists whose manifest entry has `urls` (one "
+        "worker does it); 0 turns the schedule off (`POST /v1/lists/refresh` still works).",
+    ),
+    "refresh_timeout_seconds": Setting(
+        "REFRESH_TIMEOUT_SECONDS",
+        "60",
+        "Longest wait for a list download to connect or send more bytes before it fails.",
+    ),
     "keys_file": Setting(
         "KEYS_FILE",
         "",
@@ -189,6 +200,8 @@ class Settings:
     db_pool_max: int
     db_timeout_seconds: float
     max_list_shrink: float
+    refresh_interval_minutes: float
+    refresh_timeout_seconds: float
     keys_file: str
     allow_open: bool
     redis_url: str
@@ -238,6 +251,14 @@ class Settings:
             )
         if not 0 <= self.max_list_shrink <= 1:
             raise ValueError(f"MAX_LIST_SHRINK must be 0..1, got {self.max_list_shrink}")
+        if self.refresh_interval_minutes < 0:
+            raise ValueError(
+                f"REFRESH_INTERVAL_MINUTES must be 0 or more, got {self.refresh_interval_minutes}"
+            )
+        if not self.refresh_timeout_seconds > 0:
+            raise ValueError(
+                f"REFRESH_TIMEOUT_SECONDS must be above 0, got {self.refresh_timeout_seconds}"
+            )
         if self.rate_limit_per_minute < 0:
             raise ValueError(
                 f"RATE_LIMIT_PER_MINUTE must be 0 or more, got {self.rate_limit_per_minute}"

@@ -22,7 +22,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,10 +34,11 @@ from service.loaders.ofac_csv import is_ofac_csv, read_ofac_csv
 from service.model import ListedEntity, ListInfo, LoadedList, Vessel
 
 MANIFEST = "manifest.json"
-MANIFEST_KEYS = frozenset({"id", "path", "format", "title", "source"})
+MANIFEST_KEYS = frozenset({"id", "path", "format", "title", "source", "urls"})
 REQUIRED_KEYS = ("id", "path", "format")
 # Ids end up in URLs and entity ids ("us-ofac-sdn:37095"), so they stay plain.
 LIST_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+SAFE_FILE_NAME_RE = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$")
 
 OFAC_EXPORTS = "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports/"
 OFAC_SDN_CSV_SOURCE = OFAC_EXPORTS + "SDN.CSV"
@@ -179,6 +180,9 @@ class ListEntry:
     format: str
     title: str
     source: str | None = None
+    # File name -> download address, for `vessel-screen lists refresh` (see service/refresh.py).
+    # Empty: the list is not refreshed, its files are kept up to date some other way.
+    urls: dict[str, str] = field(default_factory=dict)
 
 
 def load_lists(folder: Path) -> list[LoadedList]:
@@ -332,7 +336,23 @@ def _manifest_entry(folder: Path, raw: Any, where: str) -> ListEntry:
         format=raw["format"],
         title=raw.get("title") or spec.title,
         source=raw.get("source") if "source" in raw else spec.source,
+        urls=_manifest_urls(raw.get("urls"), where),
     )
+
+
+def _manifest_urls(raw: Any, where: str) -> dict[str, str]:
+    """`urls`: file name -> http(s) address. The names become files in the list's folder, so
+    they are plain names: a path here could write outside it."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        raise ListLoadError(f"{where}: 'urls' must be a non-empty object of file name -> URL")
+    for name, url in raw.items():
+        if not isinstance(name, str) or not SAFE_FILE_NAME_RE.match(name):
+            raise ListLoadError(f"{where}: urls key {name!r} must be a plain file name")
+        if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
+            raise ListLoadError(f"{where}: urls[{name!r}] must be an http:// or https:// URL")
+    return dict(raw)
 
 
 def _format(name: str, list_id: str) -> Format:

@@ -5,15 +5,18 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from service.model import Vessel
+from service.refresh import refresh_lists
 from service.store import ListVersionRecord, StoreError
 from service.versions import diff, loaded_from_records
 from service.web import render
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, serving
+from service.web.http import state as current_state
 from service.web.schemas import (
     ListDiffSchema,
     ListsResponseSchema,
     ListVersionsSchema,
+    RefreshResponseSchema,
     VesselDetailSchema,
 )
 
@@ -22,6 +25,7 @@ _lists_schema = ListsResponseSchema()
 _vessel_schema = VesselDetailSchema()
 _versions_schema = ListVersionsSchema()
 _diff_schema = ListDiffSchema()
+_refresh_schema = RefreshResponseSchema()
 
 
 @bp.get("/v1/lists")
@@ -45,6 +49,15 @@ def lists() -> Response:
         ]
     }
     return json_response(_lists_schema.dump(body))
+
+
+@bp.post("/v1/lists/refresh")
+def refresh() -> Response:
+    """Download, check and publish new list versions now (admin). Synchronous: the answer is
+    the outcome. A failed list is in the results with 200, since the service still serves.
+    It runs with no list loaded yet too, which is when a download helps most."""
+    results = refresh_lists(current_state())
+    return json_response(_refresh_schema.dump({"results": [r.as_dict() for r in results]}))
 
 
 @bp.get("/v1/vessels/<path:entity_id>")

@@ -94,6 +94,22 @@ def build_spec() -> dict[str, Any]:
             }
         },
     )
+    spec.components.schema("RefreshResponse", schema=schemas.RefreshResponseSchema)
+    spec.path(
+        path="/v1/lists/refresh",
+        operations={
+            "post": {
+                "operationId": "refreshLists",
+                "summary": "Download the lists from their sources and serve new versions",
+                "description": (
+                    "Conditional downloads of every list with download addresses; a list that "
+                    "fails to download or parse, or shrinks past MAX_LIST_SHRINK, is refused "
+                    "and the served version stays (status `failed` with the reason)."
+                ),
+                "responses": {"200": _json("RefreshResponse", "One result per list.")},
+            }
+        },
+    )
     spec.path(
         path="/v1/vessels/{entity_id}",
         operations={

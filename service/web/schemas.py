@@ -481,3 +481,24 @@ class BatchResponseSchema(Schema):
         required=True,
         metadata={"description": "One per query, in the order of `queries`."},
     )
+
+
+class RefreshResultSchema(Schema):
+    list = fields.String(required=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["not_modified", "updated", "failed", "skipped"]),
+        metadata={
+            "description": "`updated`: a new version is served; `not_modified`: the publisher "
+            "has nothing new; `failed`: the served version stays, `error` says why; `skipped`: "
+            "the list has no download addresses."
+        },
+    )
+    version = fields.String(
+        allow_none=True, metadata={"description": "The version served after the refresh."}
+    )
+    error = fields.String(allow_none=True)
+
+
+class RefreshResponseSchema(Schema):
+    results = fields.List(fields.Nested(RefreshResultSchema), required=True)

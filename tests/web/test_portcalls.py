@@ -124,3 +124,18 @@ def test_a_flag_change_is_flagged_from_the_list_itself(client: FlaskClient) -> N
     reason = next(d["reason"] for d in top["risk_details"] if d["code"] == "flag_change")
     assert "PA" in reason or "Panama" in reason
     assert "flag_change" not in screen(client, name="ANGARA")["matches"][0]["risk_flags"]
+
+
+def test_port_call_files_are_read_again_on_reload(tmp_path: Path) -> None:
+    calls_dir = tmp_path / "calls"
+    calls_dir.mkdir()
+    app = create_app(lists_dir=REPO / "lists", data_dir=tmp_path, port_calls_dir=calls_dir)
+    client = app.test_client()
+    assert screen(client, imo="9179842")["matches"][0]["port_calls"] == []
+    (calls_dir / "new.csv").write_text(
+        "imo,mmsi,port,arrived_at,departed_at,source,note,confidence\n"
+        "9179842,,Rajin,2026-11-01,,satellite imagery,,\n"
+    )
+    assert app.extensions["vessel_screen"].reload()
+    calls = screen(client, imo="9179842")["matches"][0]["port_calls"]
+    assert [c["locode"] for c in calls] == ["KPRJN"]
