@@ -6,6 +6,7 @@ Each test runs on both stores: the embedded SQLite and the real PostgreSQL serve
 from __future__ import annotations
 
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +165,47 @@ def test_a_csv_upload_is_one_job_with_every_row_recorded(app: Flask) -> None:
     assert [r.query["vessel name"] for r in rows] == ["LADY R", "NOBODY AT ALL", "MAIA-1"]
     assert rows[0].response["matches"][0]["vessel"]["imo"] == "9161003"
     assert job.rows == 3
+
+
+def test_answers_during_version_swaps_each_come_from_one_whole_version(
+    app: Flask, tmp_path: Path
+) -> None:
+    state = app.extensions["vessel_screen"]
+    sdn = tmp_path / "lists" / "ofac" / "sdn.csv"
+    with_angara = sdn.read_bytes()
+    lines = with_angara.rstrip(b"\x1a").split(b"\r\n")
+    without_angara = b"\r\n".join(line for line in lines if b'"ANGARA"' not in line) + b"\x1a"
+    version_with = state.index.lists[0].version
+    sdn.write_bytes(without_angara)
+    assert state.reload()
+    version_without = state.index.lists[0].version
+
+    stop = threading.Event()
+
+    def swap() -> None:
+        files = [with_angara, without_angara]
+        i = 0
+        while not stop.is_set():
+            sdn.write_bytes(files[i % 2])
+            state.reload()
+            i += 1
+
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    client = app.test_client()
+    seen = set()
+    try:
+        for _ in range(3000):  # until the swaps have been seen from both sides
+            if len(seen) == 2 and _ > 100:
+                break
+            body = client.post("/v1/screen", json={"imo": "9179842"}).get_json()
+            version = body["lists"][0]["version"]
+            seen.add(version)
+            found = [m["vessel"]["imo"] for m in body["matches"]]
+            # ANGARA (IMO 9179842) is in one version only: every answer agrees with its own.
+            assert found == (["9179842"] if version == version_with else [])
+            assert version in (version_with, version_without)
+    finally:
+        stop.set()
+        swapper.join(timeout=60)
+    assert seen == {version_with, version_without}
