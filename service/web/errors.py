@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, g, json
+from flask import Flask, Response, g, has_request_context, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("service.web")
@@ -62,9 +62,21 @@ def validation_problem(errors: dict[str, Any]) -> ApiProblem:
     )
 
 
+def _logged(status: int, title: str, cause: BaseException | None = None) -> None:
+    """Each error answer is logged once, here, with the request id the caller was given
+    (X-Request-Id); never the body, which may be confidential."""
+    rid = g.get("request_id", "-")
+    where = f"{request.method} {request.path}" if has_request_context() else "-"
+    if status >= 500:
+        log.error("%s %s -> %d %s", rid, where, status, title, exc_info=cause)
+    else:
+        log.info("%s %s -> %d %s", rid, where, status, title)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiProblem)
     def _api_problem(exc: ApiProblem) -> Response:
+        _logged(exc.status, exc.title, exc.__cause__)
         return problem(exc.status, exc.title, exc.detail, exc.type, exc.errors, exc.headers)
 
     @app.errorhandler(HTTPException)
@@ -79,12 +91,13 @@ def register_error_handlers(app: Flask) -> None:
             if k.lower() not in ("content-type", "content-length")
         }
         title = exc.name or "Error"
+        _logged(status, title)
         return problem(status, title, _plain_detail(exc), headers=headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         original = getattr(exc, "original_exception", None) or exc
-        log.error("unexpected error", exc_info=original)
+        _logged(500, "Internal Server Error", original)
         return problem(
             500,
             "Internal Server Error",

@@ -192,3 +192,39 @@ def test_nan_is_not_json(client: FlaskClient) -> None:
         "/v1/screen", data='{"name": "X", "threshold": NaN}', content_type="application/json"
     )
     assert answer.status_code in (400, 422)
+
+
+def test_each_error_is_logged_once_with_its_request_id(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO", logger="service.web")
+    answer = client.post(
+        "/v1/screen", json={"limit": 0, "name": "SECRET NAME"}, headers={"X-Request-Id": "rid-42"}
+    )
+    assert answer.status_code == 422
+    lines = [r.getMessage() for r in caplog.records if r.name == "service.web"]
+    assert [line for line in lines if "rid-42" in line] == [
+        "rid-42 POST /v1/screen -> 422 Invalid request"
+    ]
+    assert not any("SECRET NAME" in line for line in lines)
+
+
+def test_an_internal_failure_is_a_500_problem_without_a_trace(
+    sample_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:  # type: ignore[no-untyped-def]
+    from service.web import screen as screen_module
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("internal detail that must not leak")
+
+    monkeypatch.setattr(screen_module, "run", boom)
+    answer = sample_app.test_client().post(
+        "/v1/screen", json={"name": "LADY R"}, headers={"X-Request-Id": "rid-500"}
+    )
+    assert answer.status_code == 500
+    assert answer.mimetype == "application/problem+json"
+    text = answer.get_data(as_text=True)
+    assert "internal detail" not in text and "Traceback" not in text
+    assert answer.get_json()["request_id"] == "rid-500"
+    logged = [r for r in caplog.records if "rid-500" in r.getMessage()]
+    assert len(logged) == 1 and logged[0].exc_info is not None
