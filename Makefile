@@ -10,7 +10,7 @@ LISTS_DIR ?= $(CURDIR)/lists
 
 export HOST PORT WORKERS LISTS_DIR
 
-.PHONY: run test lint typecheck openapi bench bench-bulk eval clean
+.PHONY: run test lint typecheck openapi bench bench-bulk eval reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ bench: $(STAMP)
 
 bench-bulk: $(STAMP)
 	$(BIN)/python benchmarks/bulk.py
+
+reliability: $(STAMP)
+	$(BIN)/python benchmarks/reliability.py
+
+fuzz: $(STAMP)
+	$(BIN)/python benchmarks/fuzz_long.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

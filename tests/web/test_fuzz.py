@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -24,10 +25,12 @@ KEY = KeyRing(DATA / "keys.json").create("fuzzer", ("screen", "read", "admin"))[
 app = create_app(lists_dir=REPO / "lists", data_dir=DATA)
 schema = schemathesis.openapi.from_path(REPO / "openapi.yaml")
 schema.app = app  # type: ignore[attr-defined]
+# benchmarks/fuzz_long.py raises it; `make test` keeps the short run.
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 
 
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_api_keeps_its_contract(case: schemathesis.Case) -> None:
     # List ids are whatever the service has loaded; an unknown one is rightly a 422, which
     # the fuzzer cannot know from the document, so generated ids are pointed at a real list.
