@@ -296,10 +296,14 @@ class Serving:
         reasons = []
         if self.index is None:
             reasons.append("no sanctions list is loaded")
-        try:
-            self.store.ping()
-        except StoreError as exc:
-            reasons.append(f"the store does not answer: {exc}")
+        if self.recorder.recently_failed:
+            # Known down a moment ago: say so at once rather than wait out another timeout.
+            reasons.append("the store failed to record a screening a moment ago")
+        else:
+            try:
+                self.store.ping()
+            except StoreError as exc:
+                reasons.append(f"the store does not answer: {exc}")
         if self.listener is not None and not self.listener.alive:
             reasons.append("the list version listener has stopped")
         return reasons

@@ -82,3 +82,32 @@ def test_records_reach_the_real_store(store: Any) -> None:
     assert store.get_screening(record.screening_id) is not None
     with pytest.raises(StoreError):
         group.record([record])  # the same id again: refused, and said so
+
+
+class DownStore:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def record_screenings(self, records: Sequence[Any]) -> None:
+        self.calls += 1
+        raise StoreError("down")
+
+
+def test_after_a_failure_callers_are_refused_at_once_for_a_moment() -> None:
+    store = DownStore()
+    group = GroupCommit(store, fail_fast=3600)  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        group.record([object()])  # type: ignore[list-item]
+    assert group.recently_failed
+    with pytest.raises(StoreError, match="a moment ago"):
+        group.record([object()])  # type: ignore[list-item]
+    assert store.calls == 1  # the second caller did not wait on the store
+
+
+def test_the_first_caller_after_the_pause_tries_again() -> None:
+    store = DownStore()
+    group = GroupCommit(store, fail_fast=0)  # type: ignore[arg-type]
+    for _ in range(2):
+        with pytest.raises(StoreError, match="down"):
+            group.record([object()])  # type: ignore[list-item]
+    assert store.calls == 2
