@@ -67,6 +67,7 @@ log = logging.getLogger("service.store.postgres")
 _INSERT_SCREENING = (
     f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
+PING_TIMEOUT = 1.0
 # From this many screenings in one call, COPY beats a pipelined INSERT per row.
 COPY_MIN_ROWS = 50
 # Port-call writers take this advisory lock so that seq values are handed out in commit order
@@ -175,8 +176,13 @@ class PostgresStore(SqlStore):
             return migrate_postgres(conn)
 
     def ping(self) -> None:
-        with self._read() as conn:
-            conn.execute("SELECT 1").fetchone()
+        # A readiness probe must answer quickly when the database is down, so it waits at most
+        # a second for a connection rather than the store's full timeout.
+        try:
+            with self._get_pool().connection(timeout=min(PING_TIMEOUT, self.timeout)) as conn:
+                conn.execute("SELECT 1").fetchone()
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         with self._lock:
