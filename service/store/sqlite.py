@@ -21,6 +21,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -94,7 +95,7 @@ class SQLiteStore(SqlStore):
                 isolation_level=None,  # autocommit: transactions are begun explicitly
                 check_same_thread=False,  # only so that close() may close it from any thread
             )
-            conn.execute("PRAGMA journal_mode = WAL")
+            self._wal(conn)
             conn.execute("PRAGMA synchronous = FULL")
             conn.execute("PRAGMA foreign_keys = ON")
         except (sqlite3.Error, OSError) as exc:
@@ -112,6 +113,20 @@ class SQLiteStore(SqlStore):
             alive.append((threading.current_thread(), conn))
             self._conns = alive
         return conn
+
+    def _wal(self, conn: sqlite3.Connection) -> None:
+        """Switch the file to WAL. Changing the journal mode does not go through SQLite's busy
+        handler, so several workers opening a new file at once can be told "locked" at once;
+        they try again until the busy timeout has passed."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
 
     def _release_thread_connection(self) -> None:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
