@@ -49,21 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     out = proc.stdout + proc.stderr
     print(f"date       {datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(f"machine    {os.cpu_count()} cores; up to {args.examples} examples per operation")
-    # Hypothesis statistics: a "<test id>:" line, then "- during generate phase (...): N passing
-    # examples, M failing examples, K invalid examples" and the like for each phase.
+    # Hypothesis statistics: a "<test id>:" line per generated test (schemathesis's ids do not
+    # name the operation there, so they are numbered in the order pytest ran them), then per
+    # phase "- N passing, M failing, and K invalid test cases".
     total = 0
-    operation = ""
-    runs: dict[str, int] = {}
+    runs: list[int] = []
     for line in out.splitlines():
-        if m := re.match(r"^\S*test_api_keeps_its_contract\[(.+)\]:\s*$", line.strip()):
-            operation = m[1]
-            runs.setdefault(operation, 0)
-        elif operation and (m := re.search(r"(\d+) passing examples?, (\d+) failing", line)):
-            runs[operation] += int(m[1]) + int(m[2])
-    print(f"{'operation':<45} {'cases':>7}")
-    for name, count in runs.items():
+        if re.match(r"^\S*test_api_keeps_its_contract\S*:\s*$", line.strip()):
+            runs.append(0)
+        elif runs and (m := re.search(r"(\d+) passing, (\d+) failing", line)):
+            runs[-1] += int(m[1]) + int(m[2])
+    print(f"{'operation (in run order)':<28} {'cases':>7}")
+    for number, count in enumerate(runs, 1):
         total += count
-        print(f"{name:<45} {count:>7}")
+        print(f"{number:<28} {count:>7}")
     summary = next(
         (line for line in reversed(out.splitlines()) if re.search(r"passed|failed|error", line)),
         "",
