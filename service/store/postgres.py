@@ -67,7 +67,8 @@ log = logging.getLogger("service.store.postgres")
 _INSERT_SCREENING = (
     f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-PING_TIMEOUT = 1.0
+# libpq counts connect_timeout in whole seconds, at least 2.
+PING_TIMEOUT = 2
 # From this many screenings in one call, COPY beats a pipelined INSERT per row.
 COPY_MIN_ROWS = 50
 # Port-call writers take this advisory lock so that seq values are handed out in commit order
@@ -176,10 +177,13 @@ class PostgresStore(SqlStore):
             return migrate_postgres(conn)
 
     def ping(self) -> None:
-        # A readiness probe must answer quickly when the database is down, so it waits at most
-        # a second for a connection rather than the store's full timeout.
+        # A readiness probe on a connection of its own: it must answer quickly when the
+        # database is down, and must not wait behind busy requests for a pooled connection
+        # (under load that would call a healthy instance not ready).
+        if self._closed:
+            raise StoreError("PostgreSQL store: closed")
         try:
-            with self._get_pool().connection(timeout=min(PING_TIMEOUT, self.timeout)) as conn:
+            with psycopg.connect(self.url, connect_timeout=PING_TIMEOUT) as conn:
                 conn.execute("SELECT 1").fetchone()
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from exc
