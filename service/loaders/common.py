@@ -281,6 +281,25 @@ def iter_xml(name: str, raw: bytes) -> Iterator[tuple[str, ET.Element]]:
         raise ListLoadError(f"{name}: not well-formed XML: {exc}") from exc
 
 
+def iter_closed(
+    name: str, raw: bytes, root: str, whose: str, root_attributes: dict[str, str]
+) -> Iterator[tuple[str, ET.Element]]:
+    """(local tag, element) for each element as it closes, in a document whose root must be
+    <root> (else ListLoadError saying it is not `whose` <root>); the root's attributes (where
+    publishers put the generation date) are copied into `root_attributes` as it opens."""
+    root_seen = False
+    for event, element in iter_xml(name, raw):
+        tag = local_name(element.tag)
+        if event == "start":
+            if not root_seen:
+                if tag != root:
+                    raise ListLoadError(f"{name}: root element is <{tag}>, not {whose} <{root}>")
+                root_attributes.update(element.attrib)
+                root_seen = True
+            continue
+        yield tag, element
+
+
 def child_text(element: ET.Element, name: str) -> str | None:
     """Cleaned text of the first direct child with that local name."""
     for child in element:

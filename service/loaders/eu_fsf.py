@@ -32,8 +32,7 @@ from service.loaders.common import (
     check_unique,
     children,
     clean,
-    iter_xml,
-    local_name,
+    iter_closed,
     read_bytes,
     require_folder,
     sha256_by_file,
@@ -81,19 +80,10 @@ def read_eu_fsf(folder: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
 def read_eu_fsf_file(path: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
     raw = read_bytes(path)
     name = path.name
-    generated: str | None = None
     persons = 0
     entities: list[ListedEntity] = []
-    root_seen = False
-    for event, element in iter_xml(name, raw):
-        tag = local_name(element.tag)
-        if event == "start":
-            if not root_seen:
-                if tag != ROOT:
-                    raise ListLoadError(f"{name}: root element is <{tag}>, not the FSF <{ROOT}>")
-                generated = clean(element.get("generationDate"))
-                root_seen = True
-            continue
+    root: dict[str, str] = {}
+    for tag, element in iter_closed(name, raw, ROOT, "the FSF", root):
         if tag == "sanctionEntity":
             subject = _subject_type(element)
             if subject == "enterprise":
@@ -104,6 +94,7 @@ def read_eu_fsf_file(path: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
 
     if not entities:
         raise ListLoadError(f"{name} holds {persons} persons but no enterprise")
+    generated = clean(root.get("generationDate"))
     if generated is None:
         raise ListLoadError(f"{name}: <{ROOT}> has no generationDate, so no version")
     check_unique("entity", (e.entity_id for e in entities), name)

@@ -31,7 +31,7 @@ from service.loaders.common import (
     files_by_name,
     imo_in_text,
     iso_date,
-    iter_xml,
+    iter_closed,
     local_name,
     read_bytes,
     require_folder,
@@ -66,19 +66,10 @@ def read_un_xml(folder: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
 def read_un_xml_file(path: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
     raw = read_bytes(path)
     name = path.name
-    generated: str | None = None
     individuals = 0
     entities: list[ListedEntity] = []
-    root_seen = False
-    for event, element in iter_xml(name, raw):
-        tag = local_name(element.tag)
-        if event == "start":
-            if not root_seen:
-                if tag != ROOT:
-                    raise ListLoadError(f"{name}: root element is <{tag}>, not the UN's <{ROOT}>")
-                generated = clean(element.get("dateGenerated"))
-                root_seen = True
-            continue
+    root: dict[str, str] = {}
+    for tag, element in iter_closed(name, raw, ROOT, "the UN's", root):
         if tag == "ENTITY":
             entities.append(_entity(name, list_id, element))
             element.clear()
@@ -92,6 +83,7 @@ def read_un_xml_file(path: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
         )
     check_unique("entity", (e.entity_id for e in entities), name)
     data = {name: raw}
+    generated = clean(root.get("dateGenerated"))
     if generated is None:
         raise ListLoadError(f"{name}: <{ROOT}> has no dateGenerated, so no version")
     return SourceSet(
