@@ -1,8 +1,8 @@
 """The screening index: built once per set of list versions, then only read.
 
 Every lookup a query needs is prepared here, so that screening one vessel costs a few dict
-look-ups and one vectorised fuzzy pass over the listed names (rapidfuzz, in C), never a Python
-loop over the list.
+look-ups and one pass over a bigram index of the listed names (`retrieval`), never a loop over
+the list.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from service.identifiers import is_valid_imo, normalize_call_sign
 from service.model import ListedEntity, ListInfo, LoadedList, NameKind, Vessel
 from service.names import NormalizedName, normalize_company, normalize_name
+from service.retrieval import StringIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,9 @@ class ScreeningIndex:
     names: tuple[NameEntry, ...]
     # Per name entry, the folded key; the fuzzy pass runs over this list.
     name_keys: tuple[str, ...]
+    # The fuzzy pass's index over every name entry's folded key and plain text (entry number
+    # i for its key, len(names) + i for its text; most are the same string, indexed once).
+    name_index: StringIndex
     names_of_vessel: tuple[tuple[int, ...], ...]
     by_imo: dict[str, tuple[int, ...]]
     by_mmsi: dict[str, tuple[int, ...]]
@@ -136,6 +140,7 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         imo_valid=tuple(bool(v.imo) and is_valid_imo(v.imo or "") for v in vessels),
         names=tuple(names),
         name_keys=tuple(n.norm.key for n in names),
+        name_index=StringIndex.build([*(n.norm.key for n in names), *(n.norm.text for n in names)]),
         names_of_vessel=tuple(names_of_vessel),
         by_imo=_freeze(by_imo),
         by_mmsi=_freeze(by_mmsi),

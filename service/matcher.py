@@ -17,8 +17,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import numpy as np
-from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from service.identifiers import (
@@ -56,10 +54,6 @@ NUMBER_MISSING_CAP = 0.88
 SAME_KEY = 0.95
 SAME_WORDS_OTHER_ORDER = 0.95
 SAME_SOUND_OTHER_SCRIPT = 0.88
-# Retrieval fetches well below the review bar: corroborating evidence can lift a name, and the
-# retrieval score (indel ratio over folded keys) is not the final name score.
-RETRIEVAL_MARGIN = 0.15
-RETRIEVAL_LIMIT = 64
 # A ship's current name is the stronger evidence when two listed ships share a name, one as its
 # name and the other as an alias or a name it no longer carries.
 NAME_KIND_WEIGHT = {"primary": 1.0, "aka": 0.99, "nka": 0.99, "fka": 0.98}
@@ -237,11 +231,10 @@ def _candidates(
         if norm.non_latin and norm.sound_is_distinctive:
             entries.extend(index.by_sound.get(norm.sound, ()))
         names = index.names
-        cutoff = _cutoff(bar)
         # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
         # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
-        numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP + RETRIEVAL_MARGIN
-        hits = _retrieve(norm.key, index, cutoff) if retrieved is None else retrieved
+        numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP
+        hits = _retrieve(norm, index, bar) if retrieved is None else retrieved
         for ni in hits:
             other = names[ni].norm.numbers
             if numbered_out and other and other != norm.numbers:
@@ -251,20 +244,18 @@ def _candidates(
     return found
 
 
-def _cutoff(bar: float) -> float:
-    """The fuzzy pass's score cutoff (0..100) for a query whose lowest returned score is `bar`."""
-    return max(0.0, bar - RETRIEVAL_MARGIN) * 100.0
+def _retrieve(norm: NormalizedName, index: ScreeningIndex, bar: float) -> list[int]:
+    """The name entries (ascending) whose folded key or plain text is within `bar` of the
+    query's: every name whose edit similarity in `name_similarity` can reach the bar."""
+    found = index.name_index.within(norm.key, bar)
+    if norm.text != norm.key:
+        found += index.name_index.within(norm.text, bar)
+    return _entries(found, len(index.names))
 
 
-def _retrieve(key: str, index: ScreeningIndex, cutoff: float) -> list[int]:
-    """The name entries whose folded key is within `cutoff` of `key`: the best
-    `RETRIEVAL_LIMIT`, by retrieval score and then by entry number (rapidfuzz's order)."""
-    return [
-        ni
-        for _, _, ni in process.extract(
-            key, index.name_keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=RETRIEVAL_LIMIT
-        )
-    ]
+def _entries(found: list[int], count: int) -> list[int]:
+    """Name entry numbers from name index strings (a key is entry i, a text count + i)."""
+    return sorted({i if i < count else i - count for i in found})
 
 
 def _best_name(pq: PreparedQuery, vi: int, index: ScreeningIndex) -> tuple[float, NameEntry]:
@@ -397,11 +388,6 @@ def _score(
 
 # --- Many queries at once ------------------------------------------------------------------------
 
-# Bytes of one retrieval score matrix: a chunk of queries never takes more memory than this,
-# whatever the list's size. Big enough that rapidfuzz's per-call cost (converting every listed
-# key) stays a few per cent of the comparisons themselves.
-RETRIEVAL_MATRIX_BYTES = 32 << 20
-
 
 def screen_many(
     queries: Sequence[Query], index: ScreeningIndex, policy: Policy, workers: int = -1
@@ -409,17 +395,23 @@ def screen_many(
     """Screen many vessels: for each query, exactly what `screen` answers, computed in bulk.
 
     Two things make it fast. Queries that are the same once normalised are screened once (bulk
-    files repeat ships). And the fuzzy pass, the one step whose cost grows with the list, runs
-    for a whole chunk of distinct names in one `rapidfuzz.process.cdist` call on `workers`
-    threads (-1: every core) instead of one `process.extract` per query; every later step is
-    `screen`'s own code.
+    files repeat ships). And the fuzzy pass scores the candidate names of all the distinct
+    names at once, in rapidfuzz's batch call on `workers` threads (-1: every core), instead of
+    one call per query; every later step is `screen`'s own code.
     """
     prepared = [prepare(q) for q in queries]
-    wanted: dict[tuple[str, float], None] = {}
+    wanted: dict[float, dict[str, None]] = {}
     for q, pq in zip(queries, prepared, strict=True):
         if pq.norm is not None:
-            wanted[(pq.norm.key, _cutoff(_bar(q, policy)))] = None
-    retrieved = _retrieve_many(list(wanted), index, workers)
+            strings = wanted.setdefault(_bar(q, policy), {})
+            strings[pq.norm.key] = strings[pq.norm.text] = None
+    found: dict[tuple[str, float], list[int]] = {}
+    for bar, strings in wanted.items():
+        texts = list(strings)
+        for text, hits in zip(
+            texts, index.name_index.within_many(texts, bar, workers), strict=True
+        ):
+            found[(text, bar)] = hits
 
     answers: dict[Hashable, Screening] = {}
     out: list[Screening] = []
@@ -427,8 +419,14 @@ def screen_many(
         key = _same_answer_key(q, pq, policy)
         done = answers.get(key)
         if done is None:
-            hits = None if pq.norm is None else retrieved[(pq.norm.key, _cutoff(_bar(q, policy)))]
-            done = answers[key] = _screen_prepared(q, pq, index, policy, hits)
+            retrieved = None
+            if pq.norm is not None:
+                bar = _bar(q, policy)
+                hits = found[(pq.norm.key, bar)]
+                if pq.norm.text != pq.norm.key:
+                    hits = hits + found[(pq.norm.text, bar)]
+                retrieved = _entries(hits, len(index.names))
+            done = answers[key] = _screen_prepared(q, pq, index, policy, retrieved)
         # The answer echoes each caller's own spelling, so only the matches are shared.
         out.append(done if done.query == pq else replace(done, query=pq))
     return out
@@ -446,99 +444,3 @@ def _same_answer_key(q: Query, pq: PreparedQuery, policy: Policy) -> Hashable:
         policy.default_limit if q.limit is None else q.limit,
         None if q.lists is None else frozenset(q.lists),
     )
-
-
-def _retrieve_many(
-    wanted: Sequence[tuple[str, float]], index: ScreeningIndex, workers: int
-) -> dict[tuple[str, float], list[int]]:
-    """`_retrieve(key, index, cutoff)` for every (key, cutoff), by chunks of keys at a time.
-
-    The matrix holds scores rounded to integers (uint8: an eighth of the memory and of the
-    scanning of float64): a rounded score is non-zero exactly when the score reaches a cutoff
-    of 1 or more, so the hits are exact, and where a query has more hits than the limit, its
-    best are re-scored exactly (`_best_of`). Below a cutoff of 1, exact float64 scores.
-    """
-    out: dict[tuple[str, float], list[int]] = {}
-    choices = index.name_keys
-    if not choices:
-        return {item: [] for item in wanted}
-    by_cutoff: dict[float, list[str]] = {}
-    for key, cutoff in wanted:
-        by_cutoff.setdefault(cutoff, []).append(key)
-    for cutoff, keys in by_cutoff.items():
-        dtype = np.uint8 if cutoff >= 1.0 else np.float64
-        step = max(1, RETRIEVAL_MATRIX_BYTES // (len(choices) * np.dtype(dtype).itemsize))
-        for start in range(0, len(keys), step):
-            chunk = keys[start : start + step]
-            scores = process.cdist(
-                chunk, choices, scorer=fuzz.ratio, score_cutoff=cutoff, dtype=dtype, workers=workers
-            )
-            for key, hits in zip(chunk, _top_hits(scores, chunk, choices, cutoff), strict=True):
-                out[(key, cutoff)] = hits
-    return out
-
-
-def _top_hits(
-    scores: np.ndarray, keys: Sequence[str], choices: Sequence[str], cutoff: float
-) -> list[list[int]]:
-    """Per row of a score matrix, the entries `process.extract` would return for its key.
-
-    That is every entry scoring at least `cutoff` (cdist zeroes the others) and, where there
-    are more than `RETRIEVAL_LIMIT`, the best by score and then by entry number, as rapidfuzz
-    ranks ties. Within the limit the order does not matter: the candidates are a set.
-    """
-    rows, cols = _hits(scores, cutoff)
-    ends = np.cumsum(np.bincount(rows, minlength=len(scores))).tolist()
-    flat = cols.tolist()
-    hits: list[list[int]] = []
-    start = 0
-    for row, end in enumerate(ends):
-        found = flat[start:end]
-        if len(found) > RETRIEVAL_LIMIT:
-            found = _best_of(keys[row], scores[row], cols[start:end], choices, cutoff)
-        hits.append(found)
-        start = end
-    return hits
-
-
-def _hits(scores: np.ndarray, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column of every score at the cutoff, in row-major order (columns ascending).
-
-    Hits are rare (a few in tens of thousands), so a rounded (uint8) matrix is scanned eight
-    cells at a time as 64-bit words, and only the words that hold a hit are looked into.
-    """
-    if scores.dtype != np.uint8:
-        rows, cols = np.nonzero(scores >= cutoff)
-        return rows, cols
-    flat = scores.reshape(-1)
-    whole = flat.size - flat.size % 8
-    words = np.flatnonzero(flat[:whole].view(np.uint64))
-    cells = (words[:, None] * 8 + np.arange(8)).reshape(-1)
-    cells = np.concatenate((cells, np.arange(whole, flat.size)))
-    cells = cells[flat[cells] != 0]
-    return np.divmod(cells, scores.shape[1])
-
-
-def _best_of(
-    key: str, row: np.ndarray, found: np.ndarray, choices: Sequence[str], cutoff: float
-) -> list[int]:
-    """The `RETRIEVAL_LIMIT` best of a row's hits `found` (ascending), by exact score and
-    then entry number."""
-    if row.dtype == np.uint8:
-        rounded = row[found].astype(np.int64)
-        # A rounded score is within 0.5 of the exact one, so the exact best are all among the
-        # entries rounded to at least one below the limit-th best rounded score.
-        kth = np.partition(rounded, len(rounded) - RETRIEVAL_LIMIT)[-RETRIEVAL_LIMIT]
-        found = found[rounded >= kth - 1]
-        exact = process.cdist(
-            [key],
-            [choices[i] for i in found.tolist()],
-            scorer=fuzz.ratio,
-            score_cutoff=cutoff,
-            dtype=np.float64,
-        )[0]
-    else:
-        exact = row[found]
-    # `found` ascends, and a stable sort on the negated score keeps equal scores in that order.
-    best = np.argsort(-exact, kind="stable")[:RETRIEVAL_LIMIT]
-    return list(found[best].tolist())

@@ -19,15 +19,7 @@ from service import bulk
 from service.bulk import CsvProblem, Limits, Output, RowError, open_csv
 from service.index import ScreeningIndex, build_index
 from service.loaders.registry import load_lists
-from service.matcher import (
-    RETRIEVAL_LIMIT,
-    Policy,
-    Query,
-    _retrieve,
-    _retrieve_many,
-    screen,
-    screen_many,
-)
+from service.matcher import Policy, Query, screen, screen_many
 from service.model import ListInfo, LoadedList, Vessel
 from service.screening import Request
 from service.serving import Serving
@@ -107,8 +99,7 @@ def test_screen_many_is_screen_on_every_ofac_name_with_typos(ofac: ScreeningInde
 
 
 def crowded_index(size: int) -> ScreeningIndex:
-    """Many names a few letters apart, so that a query has more fuzzy hits than the retrieval
-    limit, many of them tied: where the batch path must rank exactly as `process.extract`."""
+    """Many names a few letters apart, so that a query has hundreds of fuzzy hits."""
     rng = random.Random(3)
     vessels = [
         Vessel(
@@ -123,19 +114,14 @@ def crowded_index(size: int) -> ScreeningIndex:
     return build_index([LoadedList(info, tuple(vessels))])
 
 
-def test_retrieval_ranks_ties_past_the_limit_as_extract_does() -> None:
+def test_batch_retrieval_finds_what_one_query_finds() -> None:
     index = crowded_index(3000)
     rng = random.Random(4)
     keys = ["".join(rng.choice("ABRT") for _ in range(rng.randint(3, 8))) for _ in range(300)]
-    for cutoff in (65.0, 30.0, 0.5, 0.0):
-        wanted = [(key, cutoff) for key in keys]
-        batch = _retrieve_many(wanted, index, workers=2)
-        crowded = 0
-        for key in keys:
-            one = _retrieve(key, index, cutoff)
-            assert sorted(batch[(key, cutoff)]) == sorted(one), (key, cutoff)
-            crowded += len(one) == RETRIEVAL_LIMIT
-        assert crowded > 50  # the limit was really reached, with ties to break
+    for bar in (0.8, 0.6, 0.3):
+        batch = index.name_index.within_many(keys, bar, workers=2)
+        assert [sorted(b) for b in batch] == [sorted(index.name_index.within(k, bar)) for k in keys]
+        assert max(len(b) for b in batch) > 100  # crowded: many hits to keep apart
 
 
 def test_screen_many_is_screen_on_a_crowded_list() -> None:
@@ -437,15 +423,22 @@ def test_progress_is_told_every_row(sample_app: Flask) -> None:
 
 
 def test_answer_json_writes_what_the_schema_dumps(sample_app: Flask, ofac: ScreeningIndex) -> None:
-    """orjson on the rendered answer is the same bytes as the marshmallow dump of it."""
+    """orjson on the rendered answer is the same bytes as the marshmallow dump of it (so single,
+    batch and CSV answers skip the dump and still answer exactly as the schema says)."""
     state = serving_of(sample_app)
     schema = ScreenResponseSchema()
     for index, window in ((state.index, 3650), (ofac, None)):
         assert index is not None
         queries = queries_about(index, seed=7)[:3000]
         requests = [Request(q, f"ref-{i}", window) for i, q in enumerate(queries)]
+        # A few with owners too: POST /v1/screen renders party matches the same way.
+        requests += [
+            Request(q, None, window, {"owner": entity.name, "operator": entity.name.lower()})
+            for q, entity in zip(queries, index.entities[:200], strict=False)
+        ]
         outcomes = bulk.screen_requests(requests, state, index)
         assert any(o.histories and o.histories[0].calls for o in outcomes) or index is ofac
+        assert any(o.parties for o in outcomes)
         for outcome in outcomes:
             rendered: dict[str, Any] = bulk.answer_json(outcome, index)
             assert orjson.dumps(rendered) == orjson.dumps(schema.dump(rendered))
