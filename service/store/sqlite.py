@@ -17,6 +17,7 @@ every worker serves a new list is well inside what a list refresh needs.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
@@ -55,6 +56,10 @@ class SQLiteStore(SqlStore):
         self._inherited: list[sqlite3.Connection] = []
         self._pid = os.getpid()
         self._closed = False
+        # The writers' lock file, opened once per process (see `_writer_turn`).
+        self._lock_pid = 0
+        self._lock_fd = -1
+        self._turn = threading.Lock()
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -146,18 +151,68 @@ class SQLiteStore(SqlStore):
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        try:
-            conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
+        with self._writer_turn():
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+                conn = self._connection()
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        """Writers of every process on this file take turns on a lock file first.
+
+        SQLite's own busy handler waits for its write lock by sleeping 1, 2, 5, 10 ... ms
+        between tries, so two gunicorn workers writing audit records at once kept each other
+        waiting milliseconds for a lock held a fraction of one. An flock on a file beside the
+        database hands the turn over within about a tenth of a millisecond; SQLite's lock,
+        taken next, is then free (or held by a program outside the service, which the busy
+        timeout still covers).
+        """
+        deadline = time.monotonic() + self.timeout
+        if self._lock_pid != os.getpid():
+            with self._lock:
+                if self._lock_pid != os.getpid():
+                    # A forked child gets a descriptor of its own: an flock belongs to the open
+                    # file, which parent and child would otherwise share.
+                    try:
+                        self.path.parent.mkdir(parents=True, exist_ok=True)
+                        self._lock_fd = os.open(f"{self.path}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                    except OSError as exc:
+                        raise StoreError(
+                            f"cannot open the SQLite store {self.path}: {exc}"
+                        ) from exc
+                    self._turn = threading.Lock()
+                    self._lock_pid = os.getpid()
+        # Threads of one process share the descriptor, and an flock does not keep them apart.
+        if not self._turn.acquire(timeout=self.timeout):
+            raise StoreError(f"SQLite store {self.path}: timed out waiting to write")
+        try:
+            pause = 0.00005
+            while True:
+                try:
+                    fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise StoreError(
+                            f"SQLite store {self.path}: timed out waiting to write"
+                        ) from None
+                    time.sleep(pause)
+                    pause = min(pause * 2, 0.001)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        finally:
+            self._turn.release()
 
     def _time(self, moment: datetime) -> Any:
         return time_text(moment)
@@ -178,6 +233,9 @@ class SQLiteStore(SqlStore):
         with self._lock:
             self._closed = True
             conns, self._conns = self._conns, []
+            if self._lock_pid == os.getpid():
+                os.close(self._lock_fd)
+                self._lock_pid, self._lock_fd = 0, -1
         for _, conn in conns:
             conn.close()
 

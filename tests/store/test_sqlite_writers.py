@@ -1,0 +1,58 @@
+"""The embedded store with several gunicorn workers writing at once: they take turns on a lock
+file, so none waits out SQLite's sleeping busy handler, and a turn that never comes is a
+StoreError after the timeout, not a hang."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from service.store import StoreError
+from service.store.sqlite import DB_FILE, SQLiteStore
+
+from .helpers import screening
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+
+PER_WRITER = 150
+
+
+def test_writers_in_several_processes_all_get_their_records_stored(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / DB_FILE, timeout=2.0)
+    store.migrate()
+    pids = []
+    for writer in range(3):
+        pid = os.fork()
+        if pid == 0:  # a worker: one transaction per record, as a lone caller writes
+            code = 1
+            try:
+                for n in range(PER_WRITER):
+                    store.record_screenings([screening(n, screening_id=f"w{writer}-{n}")])
+                code = 0
+            finally:
+                os._exit(code)
+        pids.append(pid)
+    for pid in pids:
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0  # no writer ran out of time
+    for writer in range(3):
+        for n in range(PER_WRITER):
+            assert store.get_screening(f"w{writer}-{n}") is not None
+
+
+def test_a_turn_held_elsewhere_fails_after_the_timeout(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / DB_FILE, timeout=0.2)
+    store.migrate()
+    holder = os.open(tmp_path / f"{DB_FILE}.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(StoreError, match="timed out waiting to write"):
+            store.record_screenings([screening()])
+        fcntl.flock(holder, fcntl.LOCK_UN)
+        store.record_screenings([screening(2, screening_id="after")])
+        assert store.get_screening("after") is not None
+    finally:
+        os.close(holder)
