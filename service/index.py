@@ -71,8 +71,7 @@ class ScreeningIndex:
     # Listed companies and organisations, for screening a ship's owner, manager or operator.
     entities: tuple[ListedEntity, ...] = field(default=(), repr=False)
     party_names: tuple[PartyName, ...] = field(default=(), repr=False)
-    party_keys: tuple[str, ...] = field(default=(), repr=False)
-    by_party_key: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    party_index: StringIndex = field(default_factory=lambda: StringIndex.build(()), repr=False)
     by_company_number: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
     # Views derived from this version's vessels that a face of the service wants to compute
     # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
@@ -123,7 +122,6 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
 
     entities = [e for lst in loaded for e in lst.entities]
     party_names: list[PartyName] = []
-    by_party_key: dict[str, list[int]] = defaultdict(list)
     by_company_number: dict[str, list[int]] = defaultdict(list)
     for ei, entity in enumerate(entities):
         if entity.imo_company_number:
@@ -131,7 +129,6 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         for listed in entity.all_names:
             key = normalize_company(listed)
             if key:
-                by_party_key[key].append(len(party_names))
                 party_names.append(PartyName(ei, listed, key))
 
     return ScreeningIndex(
@@ -152,8 +149,7 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         loaded=tuple(loaded),
         entities=tuple(entities),
         party_names=tuple(party_names),
-        party_keys=tuple(p.key for p in party_names),
-        by_party_key=_freeze(by_party_key),
+        party_index=StringIndex.build(p.key for p in party_names),
         by_company_number=_freeze(by_company_number),
     )
 

@@ -46,6 +46,7 @@ _SPLIT_ALNUM = re.compile(r"(?<=[A-Z])(?=[0-9])|(?<=[0-9])(?=[A-Z])")
 _NON_ALNUM = re.compile(r"[^A-Z0-9]+")
 _VOWELS = re.compile(r"[AEIOUY]")
 _REPEATS = re.compile(r"(.)\1+")
+_LETTER_REPEATS = re.compile(r"([A-Z])\1+")
 
 # Transliterations and spellings disagree on how sounds are written (Cyrillic Х as KH or H, Щ as
 # SHCH or SCH, Я as YA or IA; CAPTAIN and KAPITAN); these fold the disagreements into one
@@ -143,6 +144,8 @@ def transliterate(text: str) -> str:
     Han and Hangul syllables are transliterated one by one and spaced, because lists write
     Chinese and Korean ship names syllable by syllable ("FU YUAN YU", "HWANG GUM SAN").
     """
+    if text.isascii():  # most listed names: nothing to do, and NFKC leaves ASCII as it is
+        return text
     parts: list[str] = []
     for ch in unicodedata.normalize("NFKC", text):
         if ord(ch) < 0x80:
@@ -186,12 +189,13 @@ def _numerals_to_digits(tokens: list[str]) -> list[str]:
 
 def fold_spelling(text: str) -> str:
     """Fold the letters that transliterations and spellings disagree on into one."""
-    words = []
-    for word in text.split():
-        if not word.isdigit():
-            word = _REPEATS.sub(r"\1", _FOLD.sub(lambda m: _FOLDS[m.group()], word))
-        words.append(word)
-    return " ".join(words)
+    # Folds and repeats are letters only, so hull numbers (77) are left as they are, and one
+    # pass over the whole text does what a pass per word would.
+    return _LETTER_REPEATS.sub(r"\1", _FOLD.sub(_folded, " ".join(text.split())))
+
+
+def _folded(m: re.Match[str]) -> str:
+    return _FOLDS[m.group()]
 
 
 def sound_key(key: str) -> str:

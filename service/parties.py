@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from service.index import ScreeningIndex
@@ -19,8 +18,6 @@ from service.model import ListedEntity
 from service.names import normalize_company
 
 ROLES = ("owner", "manager", "operator")
-RETRIEVAL_MARGIN = 0.1
-RETRIEVAL_LIMIT = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +50,9 @@ def screen_parties(
         key = normalize_company(name) if name else ""
         if not key:
             continue
-        candidates = list(index.by_party_key.get(key, ()))
-        for _, _, pi in process.extract(
-            key,
-            index.party_keys,
-            scorer=fuzz.ratio,
-            score_cutoff=max(0.0, bar - RETRIEVAL_MARGIN) * 100,
-            limit=RETRIEVAL_LIMIT,
-        ):
-            candidates.append(pi)
+        candidates = index.party_index.within(key, bar)
         best: dict[int, tuple[float, str]] = {}
-        for pi in dict.fromkeys(candidates):
+        for pi in candidates:
             party = index.party_names[pi]
             entity = index.entities[party.entity]
             if lists is not None and entity.list_id not in lists:
