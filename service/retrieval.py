@@ -31,7 +31,7 @@ from rapidfuzz.distance import OSA
 # under the bar may still be kept; the filters keep everything within this much of it.
 ROUNDING = 1e-4
 _START, _END = "\x02", "\x03"
-_EMPTY = np.zeros(0, dtype=np.int32)
+_EMPTY = np.zeros(0, dtype=np.int64)
 # Pairs scored by one batch call: enough that rapidfuzz's per-call cost is nothing, few enough
 # that the pairs' strings and scores stay a few megabytes.
 PAIRS_PER_CALL = 100_000
@@ -136,22 +136,20 @@ class StringIndex:
         if start >= stop:
             return _EMPTY
         numbers = self.gram_numbers
-        found = [n for g in tagged_bigrams(query) if (n := numbers.get(g)) is not None]
+        d = len(self.distinct)
+        found = [n * d for g in tagged_bigrams(query) if (n := numbers.get(g)) is not None]
         if found:
-            base = np.asarray(found, dtype=np.int64) * len(self.distinct)
-            bounds = np.searchsorted(self.keyed, np.concatenate((base + start, base + stop)))
+            bounds = np.searchsorted(
+                self.keyed, [n + start for n in found] + [n + stop for n in found]
+            ).tolist()
             ids = self.ids
             k = len(found)
-            slices = [
-                ids[a:b]
-                for a, b in zip(bounds[:k].tolist(), bounds[k:].tolist(), strict=True)
-                if b > a
-            ]
+            slices = [ids[a:b] for a, b in zip(bounds[:k], bounds[k:], strict=True) if b > a]
             if slices:
                 touched = np.concatenate(slices) if len(slices) > 1 else slices[0]
                 shared = np.bincount(touched - start, minlength=stop - start)
-                return np.flatnonzero(shared >= need).astype(np.int32) + start
-        return np.flatnonzero(need <= 0).astype(np.int32) + start
+                return np.flatnonzero(shared >= need) + start
+        return np.flatnonzero(need <= 0) + start
 
     def within(self, query: str, bar: float) -> list[int]:
         """Listed string numbers whose OSA similarity to `query` reaches `bar`."""
