@@ -35,7 +35,7 @@ def record_for(
         kind=kind,
         query=dict(request),
         list_versions={i.id: i.version for i in outcome.screening.lists},
-        decision=outcome.screening.decision,
+        decision=outcome.decision,  # with the owner's: what the caller was told
         response_json=answer_json,
         job_id=job_id,
         row=row,

@@ -136,6 +136,17 @@ def test_every_batch_item_is_recorded_as_answered(app: Flask) -> None:
         assert record.response == result
 
 
+def test_the_record_keeps_the_decision_the_caller_was_told(app: Flask) -> None:
+    # An unlisted ship whose owner is listed is not clear: the record says what the answer said.
+    client = app.test_client()
+    body = client.post(
+        "/v1/screen", json={"name": "NEW BUILD 1", "owner": "Transmorflot LLC"}
+    ).get_json()
+    assert body["matches"] == [] and body["decision"] != "clear"
+    record = app.extensions["vessel_screen"].store.get_screening(body["screening_id"])
+    assert record is not None and record.decision == body["decision"]
+
+
 def test_a_batch_that_cannot_be_recorded_gets_no_result(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
