@@ -23,6 +23,7 @@ import os
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -60,6 +61,17 @@ class SQLiteStore(SqlStore):
         self._lock_pid = 0
         self._lock_fd = -1
         self._turn = threading.Lock()
+        # gunicorn forks workers from a master that may be running a thread of its own (the
+        # re-screening after a new list version): a lock that thread held at the fork would
+        # stay held forever in the child, so the child starts with fresh ones.
+        me = weakref.ref(self)
+
+        def fresh_locks() -> None:
+            store = me()
+            if store is not None:
+                store._lock, store._turn = threading.Lock(), threading.Lock()
+
+        os.register_at_fork(after_in_child=fresh_locks)
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"

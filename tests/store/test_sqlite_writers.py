@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +58,30 @@ def test_a_turn_held_elsewhere_fails_after_the_timeout(tmp_path: Path) -> None:
         assert store.get_screening("after") is not None
     finally:
         os.close(holder)
+
+
+def test_a_child_forked_while_another_thread_holds_the_store_lock_still_writes(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / DB_FILE, timeout=1.0)
+    store.migrate()
+    with store._lock:  # as the master's re-screening thread might, at the moment of the fork
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                store.record_screenings([screening(screening_id="from-the-child")])
+                code = 0
+            finally:
+                os._exit(code)
+    deadline = time.monotonic() + 10
+    done, status = 0, 0
+    while not done and time.monotonic() < deadline:  # a child stuck on the lock never exits
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if not done:
+            time.sleep(0.01)
+    if not done:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    assert done and os.waitstatus_to_exitcode(status) == 0
+    assert store.get_screening("from-the-child") is not None
