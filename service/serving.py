@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from service import metrics
 from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
@@ -96,6 +97,8 @@ class Serving:
     index: ScreeningIndex | None = None
     last_error: str | None = None
     listener: Listener | None = None
+    # Set on SIGTERM (gunicorn.conf.py): still serving, but /readyz sends traffic elsewhere.
+    draining: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock)
     recorder: GroupCommit = field(init=False)
 
@@ -153,6 +156,7 @@ class Serving:
 
     def _failed(self, message: str, list_id: str = "*") -> None:
         self.last_error = message
+        metrics.list_load_failed(list_id)
         log.error("%s; still serving the previous version", message)
         try:
             self.store.record_load_failure(list_id, message, datetime.now(UTC))
@@ -174,6 +178,8 @@ class Serving:
 
     def _publish(self, lst: LoadedList) -> None:
         previous = self.store.latest_version(lst.info.id)
+        if previous is not None and previous.version == lst.info.version:
+            return  # a restart on the same files: stored already, nothing to build or write
         records = records_of(lst)
         # Against the last published version (vessels and companies alike), so the guard also
         # holds for the first load after a restart, when nothing is served yet.
@@ -294,6 +300,8 @@ class Serving:
 
     def ready_reasons(self) -> list[str]:
         reasons = []
+        if self.draining:
+            reasons.append("draining: the service is shutting down")
         if self.index is None:
             reasons.append("no sanctions list is loaded")
         if self.recorder.recently_failed:

@@ -188,32 +188,40 @@ def read_csv_set(
     files). With `require_vessels` a set without a vessel raises; otherwise only a set with
     neither a vessel nor an entity does."""
     prim, alt, add, comment = (name for name, _ in files)
+    columns = dict(files)
     data = _read_files(folder, files)
-    tables = {name: _parse_rows(name, data.get(name), columns) for name, columns in files}
+    tables = {name: _parse_rows(name, data.get(name), cols) for name, cols in files}
 
-    primary: dict[str, Row] = {}
-    for line, row in tables[prim]:
-        ent_num = _ent_num(prim, line, row)
-        if ent_num in primary:
-            raise ListLoadError(f"{prim} line {line}: ent_num {ent_num} appears twice")
-        primary[ent_num] = row
-    if not primary:
-        raise ListLoadError(f"{folder / prim} holds no rows")
-
-    vessel_rows = {k: r for k, r in primary.items() if (r["SDN_Type"] or "").lower() == "vessel"}
+    # Rows become dicts only for what is kept (vessels and entities, about half of sdn.csv and
+    # less of the others): building a dict for each of some 60,000 rows was most of the load.
+    type_at = columns[prim].index("SDN_Type")
+    seen: set[str] = set()
+    vessel_rows: dict[str, Row] = {}
     # An empty type is OFAC's entity (company, organisation); "individual" and "aircraft" are
     # the other types, neither of which can own a ship in our sense.
-    entity_rows = {k: r for k, r in primary.items() if not r["SDN_Type"]}
+    entity_rows: dict[str, Row] = {}
+    for line, cells in tables[prim]:
+        ent_num = _ent_num(prim, line, cells)
+        if ent_num in seen:
+            raise ListLoadError(f"{prim} line {line}: ent_num {ent_num} appears twice")
+        seen.add(ent_num)
+        kind = (_cell(cells[type_at]) or "").lower()
+        if kind == "vessel":
+            vessel_rows[ent_num] = _row(columns[prim], cells)
+        elif not kind:
+            entity_rows[ent_num] = _row(columns[prim], cells)
+    if not seen:
+        raise ListLoadError(f"{folder / prim} holds no rows")
     if require_vessels and not vessel_rows:
-        raise ListLoadError(f"{folder / prim} holds {len(primary)} rows but no vessel")
+        raise ListLoadError(f"{folder / prim} holds {len(seen)} rows but no vessel")
     if not vessel_rows and not entity_rows:
-        raise ListLoadError(f"{folder / prim} holds {len(primary)} rows but no vessel or entity")
+        raise ListLoadError(f"{folder / prim} holds {len(seen)} rows but no vessel or entity")
 
     # alt.csv and add.csv are often newer than sdn.csv; rows of entries it lacks are dropped.
     keep = {**vessel_rows, **entity_rows}
-    alts = _group(alt, tables[alt], keep)
-    adds = _group(add, tables[add], keep)
-    comments = _group(comment, tables[comment], keep)
+    alts = _group(alt, tables[alt], keep, columns[alt])
+    adds = _group(add, tables[add], keep, columns[add])
+    comments = _group(comment, tables[comment], keep, columns[comment])
 
     vessels = tuple(
         _vessel(
@@ -336,8 +344,11 @@ def _read_files(folder: Path, spec: FileSpec = FILES) -> dict[str, bytes]:
     return data
 
 
-def _parse_rows(name: str, raw: bytes | None, columns: tuple[str, ...]) -> list[tuple[int, Row]]:
-    """Rows of one file with their line numbers; a missing optional file has none."""
+def _parse_rows(
+    name: str, raw: bytes | None, columns: tuple[str, ...]
+) -> list[tuple[int, list[str]]]:
+    """Rows of one file, as read, with their line numbers (each has `columns` cells; see
+    `_row`); a missing optional file has none."""
     if raw is None:
         return []
     try:
@@ -348,7 +359,7 @@ def _parse_rows(name: str, raw: bytes | None, columns: tuple[str, ...]) -> list[
         ) from exc
     text = text.rstrip(END_OF_FILE)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    rows: list[tuple[int, Row]] = []
+    rows: list[tuple[int, list[str]]] = []
     try:
         for cells in reader:
             if not cells or cells == [""]:
@@ -358,10 +369,14 @@ def _parse_rows(name: str, raw: bytes | None, columns: tuple[str, ...]) -> list[
                     f"{name} line {reader.line_num}: {len(cells)} columns, "
                     f"expected {len(columns)} ({', '.join(columns)})"
                 )
-            rows.append((reader.line_num, dict(zip(columns, map(_cell, cells), strict=True))))
+            rows.append((reader.line_num, cells))
     except csv.Error as exc:
         raise ListLoadError(f"{name} line {reader.line_num}: {exc}") from exc
     return rows
+
+
+def _row(columns: tuple[str, ...], cells: list[str]) -> Row:
+    return dict(zip(columns, map(_cell, cells), strict=True))
 
 
 def _cell(value: str) -> str | None:
@@ -369,21 +384,21 @@ def _cell(value: str) -> str | None:
     return None if value in (NULL, "") else value
 
 
-def _ent_num(name: str, line: int, row: Row) -> str:
-    ent_num = row["ent_num"]
+def _ent_num(name: str, line: int, cells: list[str]) -> str:
+    ent_num = _cell(cells[0])  # the first column of every file of the set
     if not ent_num or not ent_num.isdigit():
         raise ListLoadError(f"{name} line {line}: ent_num {ent_num!r} is not a number")
     return ent_num
 
 
 def _group(
-    name: str, rows: Iterable[tuple[int, Row]], keep: dict[str, Row]
+    name: str, rows: Iterable[tuple[int, list[str]]], keep: dict[str, Row], columns: tuple[str, ...]
 ) -> dict[str, list[Row]]:
     grouped: dict[str, list[Row]] = {}
-    for line, row in rows:
-        ent_num = _ent_num(name, line, row)
+    for line, cells in rows:
+        ent_num = _ent_num(name, line, cells)
         if ent_num in keep:
-            grouped.setdefault(ent_num, []).append(row)
+            grouped.setdefault(ent_num, []).append(_row(columns, cells))
     return grouped
 
 
