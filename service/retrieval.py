@@ -19,9 +19,9 @@ scoring every name of a possible length, which is still exact.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import process
@@ -31,6 +31,10 @@ from rapidfuzz.distance import OSA
 # under the bar may still be kept; the filters keep everything within this much of it.
 ROUNDING = 1e-4
 _START, _END = "\x02", "\x03"
+# A tagged bigram keeps its repeat number in its low bits; a name repeating one bigram more
+# than 4,095 times is not a name.
+_REPEAT_BITS = 12
+_MAX_REPEAT = (1 << _REPEAT_BITS) - 1
 _EMPTY = np.zeros(0, dtype=np.int64)
 # Pairs scored by one batch call: enough that rapidfuzz's per-call cost is nothing, few enough
 # that the pairs' strings and scores stay a few megabytes.
@@ -39,21 +43,44 @@ PAIRS_PER_CALL = 100_000
 FEW = 24
 
 
-def tagged_bigrams(text: str) -> list[str]:
-    """The padded string's bigrams, the n-th repeat of one tagged with n, so that counting
-    shared tags counts shared bigrams with their multiplicity."""
+def tagged_bigrams(text: str) -> list[int]:
+    """The padded string's bigrams as numbers, the n-th repeat of one tagged with n, so that
+    counting shared tags counts shared bigrams with their multiplicity. A bigram (a, b) with
+    repeat n is `(ord(a) << 21 | ord(b)) << 12 | n`, as `_tagged_bigrams_of_all` computes it."""
     padded = f"{_START}{text}{_END}"
-    grams = [padded[i : i + 2] for i in range(len(padded) - 1)]
+    codes = [ord(ch) for ch in padded]
+    grams = [(a << 21 | b) << _REPEAT_BITS for a, b in pairwise(codes)]
     if len(set(grams)) == len(grams):  # the usual case: no bigram repeats
         return grams
-    seen: dict[str, int] = {}
-    out: list[str] = []
-    for i in range(len(padded) - 1):
-        gram = padded[i : i + 2]
+    seen: dict[int, int] = {}
+    for i, gram in enumerate(grams):
         n = seen.get(gram, 0)
         seen[gram] = n + 1
-        out.append(gram if n == 0 else f"{gram}{n}")
-    return out
+        grams[i] = gram | min(n, _MAX_REPEAT)
+    return grams
+
+
+def _tagged_bigrams_of_all(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """`tagged_bigrams` of every text at once, with the number of the text each belongs to."""
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    joined = "".join(f"{_START}{t}{_END}" for t in texts)
+    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    # A bigram starts at every character but the last of each padded text.
+    last = np.cumsum(lengths + 2) - 1
+    starts = np.ones(len(chars), dtype=bool)
+    starts[last] = False
+    at = np.flatnonzero(starts)
+    codes = (chars[at] << 21 | chars[at + 1]) << _REPEAT_BITS
+    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)
+    # The repeat number of each bigram within its text: its rank among equal bigrams of the
+    # text, in order of position (lexsort is stable).
+    order = np.lexsort((codes, owner))
+    codes, owner = codes[order], owner[order]
+    first = np.ones(len(codes), dtype=bool)
+    first[1:] = (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(codes)), 0))
+    repeat = np.minimum(np.arange(len(codes)) - run_start, _MAX_REPEAT)
+    return codes | repeat, owner
 
 
 def max_edits(bar: float, length: int | np.ndarray) -> np.ndarray:
@@ -70,46 +97,49 @@ class StringIndex:
     """
 
     distinct: tuple[str, ...]  # by (length, text)
-    members: tuple[tuple[int, ...], ...]  # per distinct string, the listed strings it stands for
+    # The listed strings each distinct one stands for: those of distinct string d are
+    # member_order[member_starts[d] : member_starts[d + 1]].
+    member_order: list[int]
+    member_starts: list[int]
     lengths: np.ndarray  # int64, per distinct string
     first_of_length: np.ndarray  # number of the first distinct string at least this long
     # Every posting list in one array, the lists one after another by gram number, each
     # ascending; `keyed` holds gram number * len(distinct) + string number, so one
     # `searchsorted` finds where every query gram's slice of a length range begins and ends.
-    gram_numbers: dict[str, int]
+    gram_numbers: dict[int, int]  # tagged bigram (see `tagged_bigrams`) -> gram number
     keyed: np.ndarray  # int64
     ids: np.ndarray  # int32: the string number of each entry of `keyed`
     _windows: dict[tuple[int, float], tuple[int, int, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, strings: Iterable[str]) -> StringIndex:
-        by_text: dict[str, list[int]] = defaultdict(list)
-        for i, text in enumerate(strings):
-            if text:
-                by_text[text].append(i)
-        distinct = tuple(sorted(by_text, key=lambda t: (len(t), t)))
-        lists: dict[str, list[int]] = defaultdict(list)
-        for d, text in enumerate(distinct):
-            for gram in tagged_bigrams(text):
-                lists[gram].append(d)
-        gram_numbers = {g: n for n, g in enumerate(lists)}
-        ids = np.fromiter(
-            (d for posting in lists.values() for d in posting),
-            dtype=np.int32,
-            count=sum(len(p) for p in lists.values()),
-        )
-        grams = np.repeat(np.arange(len(lists), dtype=np.int64), [len(p) for p in lists.values()])
+        texts = list(strings)
+        # Sorted by text, then (stable) by length: by (length, text), with C comparisons only.
+        distinct = tuple(sorted(sorted(set(texts) - {""}), key=len))
+        number = {t: d for d, t in enumerate(distinct)}
+        owners = np.fromiter((number.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
+        order = np.argsort(owners, kind="stable")
+        order = order[owners[order] >= 0]  # empty strings are not indexed
+        starts = np.searchsorted(owners[order], np.arange(len(distinct) + 1))
         lengths = np.fromiter((len(t) for t in distinct), dtype=np.int64, count=len(distinct))
         longest = int(lengths[-1]) if len(distinct) else 0
+        grams, owner = _tagged_bigrams_of_all(distinct)
+        numbers = np.unique(grams)
+        keyed = np.sort(np.searchsorted(numbers, grams) * max(1, len(distinct)) + owner)
         return cls(
             distinct=distinct,
-            members=tuple(tuple(by_text[t]) for t in distinct),
+            member_order=order.tolist(),
+            member_starts=starts.tolist(),
             lengths=lengths,
             first_of_length=np.searchsorted(lengths, np.arange(longest + 2), side="left"),
-            gram_numbers=gram_numbers,
-            keyed=grams * max(1, len(distinct)) + ids,
-            ids=ids,
+            gram_numbers=dict(zip(numbers.tolist(), range(len(numbers)), strict=True)),
+            keyed=keyed,
+            ids=(keyed % max(1, len(distinct))).astype(np.int32),
         )
+
+    def members(self, d: int) -> list[int]:
+        """The listed strings distinct string `d` stands for."""
+        return self.member_order[self.member_starts[d] : self.member_starts[d + 1]]
 
     def _window(self, lq: int, bar: float) -> tuple[int, int, np.ndarray]:
         """For a query of length `lq`: the range of distinct strings of a length it can meet at
@@ -163,7 +193,7 @@ class StringIndex:
         if len(picked) <= FEW:
             similarity = OSA.normalized_similarity
             return [
-                m for i in picked if similarity(query, distinct[i]) >= cutoff for m in members[i]
+                m for i in picked if similarity(query, distinct[i]) >= cutoff for m in members(i)
             ]
         scores = process.cdist(
             [query],
@@ -173,7 +203,7 @@ class StringIndex:
             dtype=np.float32,
         )[0]
         keep = np.flatnonzero(scores >= cutoff).tolist()
-        return [m for j in keep for m in members[picked[j]]]
+        return [m for j in keep for m in members(picked[j])]
 
     def within_many(self, queries: Sequence[str], bar: float, workers: int = -1) -> list[list[int]]:
         """`within` for many queries: the (query, candidate) pairs of many queries are scored
@@ -213,6 +243,6 @@ class StringIndex:
         begin = 0
         for size in sizes:
             part = flat[begin : begin + size][keep[begin : begin + size]]
-            out.append([m for d in part.tolist() for m in members[d]])
+            out.append([m for d in part.tolist() for m in members(d)])
             begin += size
         return out
