@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service import metrics
+from service import metrics, snapshot
 from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
@@ -126,7 +126,12 @@ class Serving:
         starting = self.index is None  # port data was read a moment ago, in from_settings
         with self._lock:
             try:
-                loaded = load_lists(folder)
+                key = snapshot.key_of(folder)
+            except (ListLoadError, OSError):
+                key = None  # loading says what is wrong with the folder
+            kept = None if key is None else snapshot.load(self.settings.data_dir, key)
+            try:
+                loaded = load_lists(folder) if kept is None else kept[0]
             except (ListLoadError, OSError) as exc:
                 self._failed(f"list load from {folder} failed: {exc}")
                 return False
@@ -136,7 +141,9 @@ class Serving:
             except (StoreError, ValueError) as exc:
                 self._failed(f"list version not stored, not served: {exc}")
                 return False
-            self._serve(loaded)
+            self._serve(loaded, None if kept is None else kept[1])
+            if kept is None and key is not None and self.index is not None:
+                snapshot.save(self.settings.data_dir, key, loaded, self.index)
             self.last_error = None
         if not starting:
             self.reload_port_data()
@@ -208,8 +215,9 @@ class Serving:
                 daemon=True,
             ).start()
 
-    def _serve(self, loaded: list[LoadedList]) -> None:
-        self.index = build_index(loaded)
+    def _serve(self, loaded: list[LoadedList], index: ScreeningIndex | None = None) -> None:
+        """Serve `loaded` (`index`: its index, where already built)."""
+        self.index = index or build_index(loaded)
         log.info(
             "serving %s",
             ", ".join(f"{i.id}@{i.version} ({i.entries} vessels)" for i in self.index.lists),
