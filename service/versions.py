@@ -18,10 +18,14 @@ _COMPARED = tuple(
 )
 
 
+_VESSEL_FIELDS = fields(Vessel)
+_ENTITY_FIELDS = fields(ListedEntity)
+
+
 def to_record(v: Vessel) -> dict[str, Any]:
     """A JSON-able dict holding every field of the vessel."""
     record: dict[str, Any] = {}
-    for f in fields(Vessel):
+    for f in _VESSEL_FIELDS:
         value = getattr(v, f.name)
         if f.name == "names":
             value = [{"name": n.name, "kind": n.kind} for n in value]
@@ -48,7 +52,7 @@ def from_record(record: dict[str, Any]) -> Vessel:
 
 def entity_to_record(e: ListedEntity) -> dict[str, Any]:
     record: dict[str, Any] = {"record_type": "entity"}
-    for f in fields(ListedEntity):
+    for f in _ENTITY_FIELDS:
         value = getattr(e, f.name)
         record[f.name] = list(value) if isinstance(value, tuple) else value
     return record
