@@ -1,6 +1,46 @@
 """gunicorn settings for `make run` and the Docker image; values come from service.settings."""
 
-from service.settings import Settings
+import atexit
+import math
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _metrics_dir() -> None:
+    """A fresh, empty folder for the workers' metric files (prometheus_client multiprocess mode).
+
+    Runs before `service` is imported below: prometheus_client chooses between in-process and
+    multiprocess values when it is first imported. Files left by an earlier run would add their
+    counts to this one's, so an operator's PROMETHEUS_MULTIPROC_DIR is emptied; without one, a
+    temporary folder is made and removed when the master exits. gunicorn reads this file again
+    on SIGHUP, when prometheus_client is loaded: the live files are kept then.
+    """
+    if "prometheus_client" in sys.modules:
+        return
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for kind in ("counter", "gauge", "histogram", "summary"):  # prometheus_client's files only
+            for old in Path(folder).glob(f"{kind}_*.db"):
+                old.unlink()
+        return
+    folder = tempfile.mkdtemp(prefix="vessel-screen-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    atexit.register(_remove_metrics_dir, folder, os.getpid())
+
+
+def _remove_metrics_dir(folder: str, master: int) -> None:
+    if os.getpid() == master:  # workers, forked from the master, inherit its exit handlers
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+_metrics_dir()
+
+from service import lifecycle, metrics  # noqa: E402 - after the metrics folder is chosen
+from service.settings import Settings  # noqa: E402
 
 _settings = Settings.from_env()
 
@@ -14,7 +54,10 @@ keepalive = 5
 # Load the lists once in the master and fork: workers share the index pages copy-on-write.
 preload_app = True
 timeout = 60
-graceful_timeout = 30
+# In-flight requests get 30 s once the drain (DRAIN_SECONDS, see post_worker_init) is over.
+graceful_timeout = 30 + math.ceil(_settings.drain_seconds)
+# The service writes one JSON line per request itself (service/web/observe.py).
+accesslog = None
 # Several instances (tests, benchmarks, `make run`) share a machine; gunicorn's control socket
 # has one fixed path per user, so it is left off.
 control_socket_disable = True
@@ -25,6 +68,9 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
     started in the master before the fork would not exist in the worker)."""
     state = worker.wsgi.extensions["vessel_screen"]
     state.start_listening()
+    # SIGTERM: /readyz answers 503 for DRAIN_SECONDS while requests are still served, then
+    # gunicorn's graceful exit (service/lifecycle.py).
+    lifecycle.drain_on_sigterm(worker, state, state.settings.drain_seconds)
     # The scheduled list refresh runs in one worker: the first to take a lock file in DATA_DIR
     # (its replacement takes it over if it exits). Not in the master: a thread there could hold
     # a lock at the moment gunicorn forks a worker, which would inherit it locked.
@@ -32,3 +78,14 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
         from service.refresh import RefreshScheduler
 
         RefreshScheduler(state, _settings.refresh_interval_minutes * 60).start()
+
+
+def on_reload(server):  # type: ignore[no-untyped-def]
+    """SIGHUP: gunicorn forks new workers from the master, whose app was loaded once (preload),
+    so the lists are read again here, before the fork, and the new workers start with them. A
+    bad file is refused and the served version stays (Serving.reload)."""
+    lifecycle.reload_lists(server.app.wsgi().extensions["vessel_screen"])
+
+
+def child_exit(server, worker):  # type: ignore[no-untyped-def]
+    metrics.worker_exited(worker.pid)

@@ -4,7 +4,7 @@ Three measurements, printed as one table with the machine's core count:
 
 1. `POST /v1/screen/csv` with a generated file of N rows (default 100,000) against the real OFAC
    files, served by gunicorn exactly as `make run` serves it (started, polled on /readyz and
-   stopped as `latency.py` does): seconds end to end (upload, screening, the whole streamed
+   stopped by benchmarks/harness.py): seconds end to end (upload, screening, the whole streamed
    answer read), rows per second, and the peak RSS (VmHWM) of the worker that answered. Target:
    at most 10 s, under 300 MB.
 2. `POST /v1/screen/batch` with 1,000 queries a request, R requests on one connection: queries
@@ -38,19 +38,18 @@ import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pycountry
 from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import latency
+import harness
+from harness import PssSampler, post
 
 from service.bulk import Limits, Output, count_line_breaks, open_csv, screen_file
 from service.index import ScreeningIndex, build_index
@@ -62,8 +61,8 @@ from service.serving import Serving
 from service.settings import Settings
 from service.store import open_store
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL_LISTS = ROOT.parent / "shared" / "data" / "ofac"
+ROOT = harness.ROOT
+REAL_LISTS = harness.REAL_LISTS
 TARGET_CSV_S = 10.0
 TARGET_RSS_MB = 300.0
 TARGET_BATCH_QPS = 10_000.0
@@ -211,69 +210,19 @@ def write_rows(vessels: tuple[Vessel, ...], names: Names, rows: int) -> bytes:
 # --- HTTP ----------------------------------------------------------------------------------------
 
 
-def post(
-    port: int, path: str, body: bytes, headers: dict[str, str], conn: Any = None
-) -> tuple[int, bytes, float]:
-    """POST, read the whole (streamed) answer; status, body and seconds."""
-    own = conn is None
-    conn = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    try:
-        started = time.perf_counter()
-        conn.request("POST", path, body=body, headers=headers)
-        response = conn.getresponse()
-        chunks = []
-        while chunk := response.read(1 << 16):
-            chunks.append(chunk)
-        return response.status, b"".join(chunks), time.perf_counter() - started
-    finally:
-        if own:
-            conn.close()
-
-
-def worker_peak_mb(server: latency.Server) -> float:
+def worker_peak_mb(server: harness.Server) -> float:
     """The highest peak RSS (VmHWM) among gunicorn's workers."""
-    peaks = [latency.memory_kib(pid).get("VmHWM", 0) for pid in latency.child_pids(server.proc.pid)]
+    workers = harness.child_pids(server.proc.pid)
+    peaks = [harness.memory_kib(pid).get("VmHWM", 0) for pid in workers]
     return max(peaks, default=0) / 1024
-
-
-def pss_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except OSError:  # the process ended while we looked
-        pass
-    return 0
-
-
-class PssSampler(threading.Thread):
-    """Samples, every 20 ms, the summed PSS of each worker with its own child processes, and
-    keeps the largest: the memory a bulk request really takes, pool processes included."""
-
-    def __init__(self, master: int) -> None:
-        super().__init__(daemon=True)
-        self.master = master
-        self.peak_kib = 0
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.02):
-            for worker in latency.child_pids(self.master):
-                total = pss_kib(worker) + sum(pss_kib(c) for c in latency.child_pids(worker))
-                self.peak_kib = max(self.peak_kib, total)
-
-    def stop(self) -> float:
-        self.stopped.set()
-        self.join()
-        return self.peak_kib / 1024
 
 
 def http_figures(csv_body: bytes, rows: int, batches: int, lists_dir: Path) -> list[Figures]:
     print(f"starting gunicorn (LISTS_DIR={lists_dir}) ...", flush=True)
-    server = latency.start_server(lists_dir, workers=2)
+    server = harness.start_server(lists_dir, workers=2)
     figures: list[Figures] = []
     try:
-        latency.wait_ready(server)
+        harness.wait_ready(server)
         rss_ready = worker_peak_mb(server)
         # Warm both workers (imports, caches) with a small file and a small batch.
         small = b"\n".join(csv_body.splitlines()[:200]) + b"\n"
@@ -301,11 +250,11 @@ def http_figures(csv_body: bytes, rows: int, batches: int, lists_dir: Path) -> l
 
         figures.append(batch_figures(server, csv_body, batches))
     finally:
-        latency.stop_server(server)
+        harness.stop_server(server)
     return figures
 
 
-def batch_figures(server: latency.Server, csv_body: bytes, batches: int) -> Figures:
+def batch_figures(server: harness.Server, csv_body: bytes, batches: int) -> Figures:
     lines = csv_body.decode().splitlines()[1:]
     bodies = []
     for b in range(batches):

@@ -14,29 +14,34 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import platform
-import signal
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-REAL_LISTS = ROOT.parent / "shared" / "data" / "ofac"
-BUNDLED_LISTS = ROOT / "lists"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from harness import (
+    BUNDLED_LISTS,
+    REAL_LISTS,
+    Server,
+    child_pids,
+    get_json,
+    log_tail,
+    memory_kib,
+    percentile_ms,
+    start_server,
+    stop_server,
+    wait_ready,
+)
+
 TARGET_P50_MS = 1.0
 TARGET_P99_MS = 5.0
-READY_TIMEOUT_S = 30.0
-STOP_TIMEOUT_S = 40.0  # above gunicorn.conf.py's graceful_timeout (30 s)
 WARMUP_REQUESTS = 200
 
 # A deterministic mix of what callers send: (kind, body). Names and identifiers are real SDN
@@ -73,116 +78,6 @@ class RunResult:
     kinds: list[str]
     errors: Counter[str] = field(default_factory=Counter)
     reconnects: int = 0
-
-
-@dataclass
-class Server:
-    proc: subprocess.Popen[bytes]
-    port: int
-    log: IO[bytes]
-    started: float  # time.perf_counter() at launch
-    startup_s: float = 0.0
-
-
-def free_port() -> int:
-    """A port the kernel reports free now; gunicorn binds it a moment later (tiny race, fine)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def start_server(lists_dir: Path, workers: int) -> Server:
-    """Launch gunicorn exactly as `make run` does, with only HOST/PORT/WORKERS/LISTS_DIR set."""
-    port = free_port()
-    env = os.environ | {
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "WORKERS": str(workers),
-        "LISTS_DIR": str(lists_dir),
-    }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    # gunicorn logs every request to stdout (accesslog = "-"); an unread pipe would fill and stall
-    # the server, so its output goes to a temporary file, shown if start-up fails. It lives as
-    # long as the server, so stop_server() closes it rather than a `with` block.
-    log = tempfile.TemporaryFile()  # noqa: SIM115
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(gunicorn), "--config", "gunicorn.conf.py", "service:create_app()"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        # Its own session: a Ctrl-C in the terminal reaches only us, and we stop gunicorn
-        # ourselves with SIGTERM in a known order.
-        start_new_session=True,
-    )
-    return Server(proc, port, log, started)
-
-
-def wait_ready(server: Server) -> None:
-    """Poll GET /readyz until it answers 200; raise if gunicorn exits or 30 s pass."""
-    deadline = server.started + READY_TIMEOUT_S
-    while time.perf_counter() < deadline:
-        if server.proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with code {server.proc.returncode} before ready")
-        ready, last_answer = _ready(server.port)
-        if ready:
-            server.startup_s = time.perf_counter() - server.started
-            return
-        time.sleep(0.05)  # readiness polling interval, not part of any measurement
-    raise RuntimeError(
-        f"/readyz did not answer 200 within {READY_TIMEOUT_S:.0f} s; last: {last_answer}"
-    )
-
-
-def _ready(port: int) -> tuple[bool, str]:
-    """Whether GET /readyz answers 200, and what it answered (for the failure message)."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-    try:
-        conn.request("GET", "/readyz")
-        response = conn.getresponse()
-        body = response.read().decode(errors="replace")
-        return response.status == 200, f"{response.status} {body.strip()[:300]}"
-    except (OSError, http.client.HTTPException) as exc:  # not listening yet, worker booting
-        return False, f"{type(exc).__name__}: {exc}"
-    finally:
-        conn.close()
-
-
-def stop_server(server: Server) -> None:
-    """SIGTERM the master (graceful: it stops its workers), wait; SIGKILL our group if stuck."""
-    if server.proc.poll() is None:
-        server.proc.send_signal(signal.SIGTERM)
-        try:
-            server.proc.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            print(f"gunicorn did not stop within {STOP_TIMEOUT_S:.0f} s; killing it", flush=True)
-            # The group is the session we created for gunicorn, so this kills only its processes.
-            os.killpg(server.proc.pid, signal.SIGKILL)
-            server.proc.wait()
-    server.log.close()
-
-
-def log_tail(server: Server, lines: int = 30) -> str:
-    """The end of gunicorn's output without access-log lines (our own /readyz polling)."""
-    server.log.seek(0)
-    text = server.log.read().decode(errors="replace")
-    kept = [line for line in text.splitlines() if '"GET /readyz HTTP/1.1"' not in line]
-    return "\n".join(kept[-lines:])
-
-
-def get_json(port: int, path: str) -> Any:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path} answered {response.status}: {body[:200]!r}")
-        return json.loads(body)
-    finally:
-        conn.close()
 
 
 # (kind, method, path, body) of each request a run cycles through.
@@ -230,47 +125,6 @@ def measure(conn: http.client.HTTPConnection, count: int, requests: list[Request
         result.kinds.append(kind)
     result.wall_ns = time.perf_counter_ns() - run_started
     return result
-
-
-def percentile_ms(sorted_ns: list[int], pct: float) -> float:
-    """Nearest-rank percentile, in milliseconds: a value that was actually observed."""
-    if not sorted_ns:
-        return float("nan")
-    rank = max(1, math.ceil(len(sorted_ns) * pct / 100))
-    return sorted_ns[rank - 1] / 1e6
-
-
-def child_pids(pid: int) -> list[int]:
-    """Direct children of `pid`: /proc/<pid>/task/*/children, else a scan of /proc/*/stat."""
-    children: list[int] = []
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            children += [int(c) for c in (task / "children").read_text().split()]
-        return sorted(children)
-    except OSError:  # kernel built without CONFIG_PROC_CHILDREN
-        pass
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            # The command name (field 2) may hold spaces; ppid is the 2nd field after its ')'.
-            after_comm = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # the process ended while we looked
-            continue
-        if int(after_comm[1]) == pid:
-            children.append(int(stat.parent.name))
-    return sorted(children)
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    """VmHWM (peak RSS) and VmRSS of `pid`, in KiB, from /proc/<pid>/status."""
-    values: dict[str, int] = {}
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, rest = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                values[key] = int(rest.split()[0])
-    except OSError:
-        pass
-    return values
 
 
 def print_report(

@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import imo_with_check_digit
 
 from service.portcalls.calls import PortCallIndex, parse_port_calls
 from service.portcalls.ports import load_bundled_ports
@@ -28,12 +30,6 @@ from service.portcalls.ports import load_bundled_ports
 HEADER = "imo,mmsi,port,arrived_at,departed_at,source,note,confidence"
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 SPAN_DAYS = 4 * 365  # calls spread over four years, so a 730-day window cuts each track
-
-
-def imo_with_check_digit(six: int) -> str:
-    digits = f"{six:06d}"
-    check = sum(int(d) * w for d, w in zip(digits, (7, 6, 5, 4, 3, 2), strict=True)) % 10
-    return f"{digits}{check}"
 
 
 def make_vessels(count: int, rng: random.Random) -> list[tuple[str, str | None]]:

@@ -23,11 +23,9 @@ import argparse
 import http.client
 import json
 import os
-import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,138 +38,32 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from latency import (
+import harness
+from harness import (
     BUNDLED_LISTS,
-    QUERIES,
     REAL_LISTS,
-    ROOT,
     Server,
+    WrkResult,
     child_pids,
-    free_port,
-    log_tail,
+    isolated_env,
+    run_wrk,
     stop_server,
-    wait_ready,
+    write_wrk_script,
 )
+from latency import QUERIES
 
 ADMIN_DSN = "postgresql://postgres@127.0.0.1:5432/postgres"
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
 BODIES = [json.dumps(body) for _, body in QUERIES]
 
 
 def launch(lists_dir: Path, workers: int, data_dir: Path, database_url: str = "") -> Server:
     """gunicorn as `make run` starts it, with a throw-away DATA_DIR and no Redis or keys."""
-    env = os.environ | {
-        "HOST": "127.0.0.1",
-        "PORT": str(free_port()),
-        "WORKERS": str(workers),
-        "LISTS_DIR": str(lists_dir),
-        "DATA_DIR": str(data_dir),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": "",
-        "KEYS_FILE": "",
-    }
-    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop_server()
-    started = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "service:create_app()",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    server = Server(proc, int(env["PORT"]), log, started)
-    try:
-        wait_ready(server)
-    except RuntimeError:
-        print(log_tail(server), file=sys.stderr)
-        stop_server(server)
-        raise
-    return server
-
-
-# --- wrk ---------------------------------------------------------------------------------------
+    return harness.launch(lists_dir, workers, isolated_env(data_dir, database_url))
 
 
 def lua_script() -> Path:
     """A wrk script cycling the benchmark's query mix as POST /v1/screen bodies."""
-    bodies = ",\n".join(f"  [[{body}]]" for body in BODIES)
-    text = f"""local bodies = {{
-{bodies}
-}}
-local i = 0
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-request = function()
-  i = i + 1
-  return wrk.format(nil, "/v1/screen", nil, bodies[(i % #bodies) + 1])
-end
-"""
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(text)
-    return Path(f.name)
-
-
-@dataclass
-class WrkResult:
-    requests: int = 0
-    seconds: float = 0.0
-    rate: float = 0.0
-    non2xx: int = 0
-    socket_errors: dict[str, int] = field(default_factory=dict)
-    p50_ms: float = float("nan")
-    p99_ms: float = float("nan")
-    raw: str = ""
-
-    @property
-    def errors(self) -> int:
-        return self.non2xx + sum(self.socket_errors.values())
-
-
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}[unit]
-
-
-def run_wrk(port: int, script: Path, threads: int, conns: int, duration: str) -> WrkResult:
-    out = subprocess.run(
-        [
-            WRK,
-            f"-t{threads}",
-            f"-c{conns}",
-            f"-d{duration}",
-            "--latency",
-            "-s",
-            str(script),
-            f"http://127.0.0.1:{port}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    ).stdout
-    result = WrkResult(raw=out)
-    if m := re.search(r"(\d+) requests in ([\d.]+)(ms|s|m)", out):
-        result.requests = int(m[1])
-        result.seconds = _ms(m[2] + m[3]) / 1e3
-    if m := re.search(r"Requests/sec:\s+([\d.]+)", out):
-        result.rate = float(m[1])
-    if m := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
-        result.non2xx = int(m[1])
-    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
-        result.socket_errors = dict(
-            zip(("connect", "read", "write", "timeout"), map(int, m.groups()), strict=True)
-        )
-    if m := re.search(r"\s50%\s+([\d.]+\w+)", out):
-        result.p50_ms = _ms(m[1])
-    if m := re.search(r"\s99%\s+([\d.]+\w+)", out):
-        result.p99_ms = _ms(m[1])
-    return result
+    return write_wrk_script([("POST", "/v1/screen", body.encode()) for body in BODIES])
 
 
 # --- scenarios ---------------------------------------------------------------------------------
@@ -182,7 +74,7 @@ def scenario_load(lists_dir: Path, data_dir: Path, seconds: int) -> None:
     server = launch(lists_dir, 2, data_dir / "load")
     script = lua_script()
     try:
-        r = run_wrk(server.port, script, 2, 32, f"{seconds}s")
+        r = run_wrk(server.port, script, 2, 32, seconds)
     finally:
         stop_server(server)
         script.unlink()
@@ -234,7 +126,7 @@ def scenario_kill(lists_dir: Path, data_dir: Path, slices: int, kill_after: int)
             timer = threading.Timer(0.5, kill) if number == kill_after + 1 else None
             if timer:
                 timer.start()
-            result = run_wrk(server.port, script, 2, 16, "1s")
+            result = run_wrk(server.port, script, 2, 16, 1)
             results.append((time.perf_counter(), result))
             if timer:
                 timer.join()

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from service import logs, metrics
 from service.auth import KeyRing
 from service.ratelimit import RateLimiter
 from service.serving import Serving
@@ -26,13 +27,22 @@ log = logging.getLogger("service")
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Application factory: loads the lists once, so gunicorn can share them across workers."""
-    from service.web import access, bulk, docs, health, lists, portcalls, records, screen, ui
+    from service.web import (
+        access,
+        bulk,
+        docs,
+        health,
+        lists,
+        observe,
+        portcalls,
+        records,
+        screen,
+        ui,
+    )
     from service.web.errors import register_error_handlers
 
     settings = settings or Settings.from_env(**overrides)
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, filters=[observe.RequestIdFilter()])
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -41,8 +51,11 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     store = open_store(settings)
     store.migrate()
     state = Serving.from_settings(settings, store)
+    metrics.count_recorded(store, state.recorder)
     state.reload()
     app.extensions["vessel_screen"] = state
+
+    observe.install(app, settings.log_queries)  # first: its clock times every other hook
 
     @app.before_request
     def _request_id() -> None:
@@ -63,7 +76,17 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
-    blueprints = (screen.bp, bulk.bp, lists.bp, records.bp, portcalls.bp, health.bp, docs.bp, ui.bp)
+    blueprints = (
+        screen.bp,
+        bulk.bp,
+        lists.bp,
+        records.bp,
+        portcalls.bp,
+        health.bp,
+        observe.bp,
+        docs.bp,
+        ui.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)

@@ -12,9 +12,11 @@ swaps in the newest, read back from the store, so all serve the same version.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -125,29 +127,43 @@ class Serving:
         folder = lists_dir or self.settings.lists_dir
         starting = self.index is None  # port data was read a moment ago, in from_settings
         with self._lock:
-            try:
-                key = snapshot.key_of(folder)
-            except (ListLoadError, OSError):
-                key = None  # loading says what is wrong with the folder
+            key = None
+            if self.settings.snapshots != "off":
+                # Where the folder cannot be read, loading the lists says what is wrong.
+                with contextlib.suppress(ListLoadError, OSError):
+                    key = snapshot.key_of(folder)
             kept = None if key is None else snapshot.load(self.settings.data_dir, key)
             try:
                 loaded = load_lists(folder) if kept is None else kept[0]
             except (ListLoadError, OSError) as exc:
                 self._failed(f"list load from {folder} failed: {exc}")
                 return False
-            try:
-                for lst in loaded:
-                    self._publish(lst)
-            except (StoreError, ValueError) as exc:
-                self._failed(f"list version not stored, not served: {exc}")
-                return False
-            self._serve(loaded, None if kept is None else kept[1])
+            # The store writes (SQLite and psycopg let go of the GIL while they wait) and the
+            # index build overlap; the index is served only once every version is stored.
+            with ThreadPoolExecutor(1, thread_name_prefix="publish") as pool:
+                stored = pool.submit(self._publish_all, loaded)
+                index = build_index(loaded) if kept is None else kept[1]
+                try:
+                    stored.result()
+                except (StoreError, ValueError) as exc:
+                    self._failed(f"list version not stored, not served: {exc}")
+                    return False
+            self._serve(loaded, index)
             if kept is None and key is not None and self.index is not None:
-                snapshot.save(self.settings.data_dir, key, loaded, self.index)
+                save = (
+                    snapshot.save
+                    if self.settings.snapshots == "wait"
+                    else snapshot.save_in_background
+                )
+                save(self.settings.data_dir, key, loaded, self.index)
             self.last_error = None
         if not starting:
             self.reload_port_data()
         return True
+
+    def _publish_all(self, loaded: list[LoadedList]) -> None:
+        for lst in loaded:
+            self._publish(lst)
 
     def reload_port_data(self) -> None:
         """Read the port table, the risk policy and the port-call files again (pushed calls

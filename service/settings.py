@@ -114,6 +114,18 @@ SETTINGS: dict[str, Setting] = {
         "1: screen in the serving process only).",
     ),
     "log_level": Setting("LOG_LEVEL", "INFO", "Python log level of the service's own logger."),
+    "log_queries": Setting(
+        "LOG_QUERIES",
+        "false",
+        "Put what was asked (the request path and a JSON body: names, IMO numbers ...) in each "
+        "request's log line; off, a line says only which route answered, to whom and how.",
+    ),
+    "drain_seconds": Setting(
+        "DRAIN_SECONDS",
+        "5",
+        "On SIGTERM, seconds a gunicorn worker keeps serving while /readyz answers 503 "
+        "(draining), so a load balancer stops sending before the worker stops accepting.",
+    ),
     "database_url": Setting(
         "DATABASE_URL",
         "",
@@ -127,6 +139,13 @@ SETTINGS: dict[str, Setting] = {
         "DB_TIMEOUT_SECONDS",
         "5",
         "Longest wait for a store connection or statement before the request fails (503).",
+    ),
+    "snapshots": Setting(
+        "SNAPSHOTS",
+        "background",
+        "Keep the parsed lists and their index in `DATA_DIR/snapshots/` so that a restart on the "
+        "same files skips parsing: `background` (written by a forked process after start), "
+        "`wait` (start-up waits for it) or `off`.",
     ),
     "max_list_shrink": Setting(
         "MAX_LIST_SHRINK",
@@ -195,10 +214,13 @@ class Settings:
     csv_max_rows: int
     bulk_processes: int
     log_level: str
+    log_queries: bool
+    drain_seconds: float
     database_url: str
     db_pool_min: int
     db_pool_max: int
     db_timeout_seconds: float
+    snapshots: str
     max_list_shrink: float
     refresh_interval_minutes: float
     refresh_timeout_seconds: float
@@ -242,6 +264,10 @@ class Settings:
         ):
             if value < 1:
                 raise ValueError(f"{env} must be at least 1, got {value}")
+        if self.snapshots not in ("background", "wait", "off"):
+            raise ValueError(f"SNAPSHOTS must be background, wait or off, got {self.snapshots!r}")
+        if not 0 <= self.drain_seconds <= 300:
+            raise ValueError(f"DRAIN_SECONDS must be 0..300, got {self.drain_seconds}")
         if self.bulk_processes < 0:
             raise ValueError(f"BULK_PROCESSES must be 0 or more, got {self.bulk_processes}")
         if not 0 <= self.db_pool_min <= self.db_pool_max or self.db_pool_max < 1:

@@ -14,6 +14,7 @@ write there.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -91,6 +92,33 @@ def save(data_dir: Path, key: str, loaded: list[LoadedList], index: ScreeningInd
             stale.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("snapshot not written to %s: %s", folder, exc)
+
+
+def save_in_background(
+    data_dir: Path, key: str, loaded: list[LoadedList], index: ScreeningIndex
+) -> None:
+    """`save` from a forked process, so that start-up does not wait for it (pickling 100,000
+    vessels takes seconds). The child's memory is a copy of this moment's, so it writes exactly
+    what is served; it forks once more and exits at once, so nobody has to reap the writer."""
+    if not hasattr(os, "fork"):
+        save(data_dir, key, loaded, index)
+        return
+    try:
+        pid = os.fork()
+    except OSError:
+        save(data_dir, key, loaded, index)
+        return
+    if pid == 0:
+        try:
+            if os.fork() == 0:
+                try:
+                    save(data_dir, key, loaded, index)
+                finally:
+                    os._exit(0)
+        finally:
+            os._exit(0)
+    with contextlib.suppress(ChildProcessError):  # gunicorn's master reaps children too
+        os.waitpid(pid, 0)
 
 
 def _file_digest(path: Path) -> bytes:

@@ -4,6 +4,7 @@ change to the files is parsed; a damaged snapshot is ignored."""
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "lists" / "ofac-sample"
 
 
-def start(tmp_path: Path) -> Flask:
-    return create_app(lists_dir=tmp_path / "lists", data_dir=tmp_path / "data")
+def start(tmp_path: Path, snapshots: str = "wait") -> Flask:
+    return create_app(lists_dir=tmp_path / "lists", data_dir=tmp_path / "data", snapshots=snapshots)
 
 
 def lady_r(app: Flask) -> str:
@@ -91,3 +92,18 @@ def test_a_damaged_snapshot_is_ignored(
     # ... and written whole again, so the next restart has it.
     refuse_to_parse(monkeypatch)
     assert lady_r(start(tmp_path)) == "match"
+
+
+def test_written_in_the_background_by_default(lists: Path, tmp_path: Path) -> None:
+    start(tmp_path, snapshots="background")
+    kept = tmp_path / "data" / snapshot.FOLDER / f"{snapshot.key_of(lists)}.pickle"
+    deadline = time.monotonic() + 30
+    while not kept.exists():  # a forked process writes it, whole, under its final name
+        assert time.monotonic() < deadline, "no snapshot written"
+        time.sleep(0.01)
+    assert snapshot.load(tmp_path / "data", snapshot.key_of(lists)) is not None
+
+
+def test_off_keeps_none(lists: Path, tmp_path: Path) -> None:
+    start(tmp_path, snapshots="off")
+    assert not (tmp_path / "data" / snapshot.FOLDER).exists()

@@ -173,7 +173,8 @@ def entry_rows(
     rows = []
     for position, (entity_id, entry) in enumerate(zip(ids, entries, strict=True)):
         text = _entry_json(entry)
-        if _NUL_ESCAPE.search(text):
+        # The plain substring test first: the regex alone took 3 s over 100,000 entries.
+        if "\\u0000" in text and _NUL_ESCAPE.search(text):
             raise ValueError(f"{info.id}@{info.version}: entry {entity_id} holds a NUL character")
         rows.append((info.id, info.version, entity_id, position, text))
     return rows

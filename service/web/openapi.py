@@ -188,6 +188,21 @@ def build_spec() -> dict[str, Any]:
         },
     )
     spec.path(
+        path="/metrics",
+        operations={
+            "get": {
+                "operationId": "metrics",
+                "summary": "Prometheus metrics of every worker (text exposition format 0.0.4)",
+                "responses": {
+                    "200": {
+                        "description": "Requests, latency, screenings, lists and failures.",
+                        "content": {"text/plain": {"schema": {"type": "string"}}},
+                    }
+                },
+            }
+        },
+    )
+    spec.path(
         path="/openapi.yaml",
         operations={
             "get": {
