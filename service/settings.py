@@ -140,6 +140,14 @@ SETTINGS: dict[str, Setting] = {
         "5",
         "Longest wait for a store connection or statement before the request fails (503).",
     ),
+    "sqlite_synchronous": Setting(
+        "SQLITE_SYNCHRONOUS",
+        "FULL",
+        "The embedded store's durability: `FULL` flushes every screening's record to disk "
+        "before its answer is sent (a power cut loses nothing answered); `NORMAL` leaves it "
+        "in the write-ahead log, which outlives a killed process but not a crash of the "
+        "machine, for a quicker answer.",
+    ),
     "snapshots": Setting(
         "SNAPSHOTS",
         "background",
@@ -220,6 +228,7 @@ class Settings:
     db_pool_min: int
     db_pool_max: int
     db_timeout_seconds: float
+    sqlite_synchronous: str
     snapshots: str
     max_list_shrink: float
     refresh_interval_minutes: float
@@ -264,6 +273,10 @@ class Settings:
         ):
             if value < 1:
                 raise ValueError(f"{env} must be at least 1, got {value}")
+        if self.sqlite_synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(
+                f"SQLITE_SYNCHRONOUS must be FULL or NORMAL, got {self.sqlite_synchronous!r}"
+            )
         if self.snapshots not in ("background", "wait", "off"):
             raise ValueError(f"SNAPSHOTS must be background, wait or off, got {self.snapshots!r}")
         if not 0 <= self.drain_seconds <= 300:

@@ -53,4 +53,8 @@ def open_store(settings: Settings) -> Store:
         )
     from service.store.sqlite import DB_FILE, SQLiteStore
 
-    return SQLiteStore(settings.data_dir / DB_FILE, timeout=settings.db_timeout_seconds)
+    return SQLiteStore(
+        settings.data_dir / DB_FILE,
+        timeout=settings.db_timeout_seconds,
+        synchronous=settings.sqlite_synchronous,
+    )

@@ -2,8 +2,9 @@
 
 Same behaviour as PostgreSQL for one machine. The file is in WAL mode, so readers never wait for
 a writer; writes take the single write lock up front (BEGIN IMMEDIATE) and wait for it at most
-`timeout` seconds (the busy timeout) before failing with StoreError. `synchronous=FULL`: a
-screening is on disk before its answer is sent, even if the machine then loses power.
+`timeout` seconds (the busy timeout) before failing with StoreError. `synchronous=FULL` (the
+default, `SQLITE_SYNCHRONOUS`): a screening is on disk before its answer is sent, even if the
+machine then loses power.
 
 Each thread has its own connection (sqlite3 connections must not be used by two threads at
 once; gunicorn's gthread workers answer on several threads), and a forked child opens new ones
@@ -40,15 +41,22 @@ log = logging.getLogger("service.store.sqlite")
 
 DB_FILE = "vessel-screen.sqlite3"
 DEFAULT_POLL_INTERVAL = 1.0
+# FULL: each commit is on disk before it returns, a power cut loses nothing answered. NORMAL: a
+# commit is in the write-ahead log, which survives the process (a killed worker) but not a
+# crash of the machine; the log is flushed at checkpoints. A quarter of a screening's time here.
+SYNCHRONOUS = ("FULL", "NORMAL")
 
 
 class SQLiteStore(SqlStore):
     backend = "sqlite"
     placeholder = "?"
 
-    def __init__(self, path: Path, timeout: float = 5.0) -> None:
+    def __init__(self, path: Path, timeout: float = 5.0, synchronous: str = "FULL") -> None:
+        if synchronous not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
         self.path = path
         self.timeout = timeout
+        self.synchronous = synchronous
         self._local = threading.local()
         self._lock = threading.Lock()
         # Every connection opened, with the thread that owns it, so close() can close them all.
@@ -113,7 +121,7 @@ class SQLiteStore(SqlStore):
                 check_same_thread=False,  # only so that close() may close it from any thread
             )
             self._wal(conn)
-            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:

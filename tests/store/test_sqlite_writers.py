@@ -85,3 +85,24 @@ def test_a_child_forked_while_another_thread_holds_the_store_lock_still_writes(
         os.waitpid(pid, 0)
     assert done and os.waitstatus_to_exitcode(status) == 0
     assert store.get_screening("from-the-child") is not None
+
+
+@pytest.mark.parametrize(("setting", "pragma"), [(None, 2), ("FULL", 2), ("NORMAL", 1)])
+def test_records_are_flushed_to_disk_unless_told_otherwise(
+    tmp_path: Path, setting: str | None, pragma: int
+) -> None:
+    from service.settings import Settings
+    from service.store import open_store
+
+    env = {"DATA_DIR": str(tmp_path)} | ({"SQLITE_SYNCHRONOUS": setting} if setting else {})
+    store = open_store(Settings.from_env(env))
+    store.migrate()
+    assert isinstance(store, SQLiteStore)
+    assert store._connection().execute("PRAGMA synchronous").fetchone()[0] == pragma
+
+
+def test_an_unknown_durability_is_refused_at_start() -> None:
+    from service.settings import Settings
+
+    with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
+        Settings.from_env({"SQLITE_SYNCHRONOUS": "OFF"})
