@@ -8,7 +8,6 @@ gets exactly the answer it would get alone.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -34,14 +33,12 @@ from service.bulk import (
     spool,
     too_large,
 )
-from service.matcher import Query
 from service.screening import Request
 from service.store import StoreError
 from service.web import audit
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_body, serving, state
-from service.web.schemas import MAX_STRING, NOT_BLANK
-from service.web.screen import load_request
+from service.web.screen import load_request, plain_request
 
 log = logging.getLogger("service.web")
 
@@ -82,38 +79,6 @@ def _problem_body(problem: ApiProblem) -> dict[str, Any]:
     if problem.errors is not None:
         body["errors"] = problem.errors
     return body
-
-
-_PLAIN_KEYS = frozenset(("name", "imo", "mmsi", "call_sign", "flag", "reference"))
-_NOT_BLANK = re.compile(NOT_BLANK)
-
-
-def plain_request(item: Any) -> Request | None:
-    """The request `load_request` would make of a plain item, without marshmallow; else None.
-
-    Plain: an object with only name, imo, mmsi, call_sign, flag and reference, each a short
-    string (imo and mmsi also an integer) or null, and one of name, imo, mmsi given. Loading a
-    thousand items through the schema costs about a third of a batch; anything else goes
-    through `load_request`, whose answer (and error) is the reference. tests/web/test_bulk.py
-    checks the two agree.
-    """
-    if type(item) is not dict or not item.keys() <= _PLAIN_KEYS:
-        return None
-    get = item.get
-    name, imo, mmsi = get("name"), get("imo"), get("mmsi")
-    call_sign, flag, reference = get("call_sign"), get("flag"), get("reference")
-    for text in (name, call_sign, flag, reference):
-        if text is not None and (type(text) is not str or len(text) > MAX_STRING):
-            return None
-    for number in (imo, mmsi):
-        plain = number is None or type(number) is int
-        if not plain and (type(number) is not str or len(number) > MAX_STRING):
-            return None
-    search = _NOT_BLANK.search
-    if not any(v is not None and search(str(v)) for v in (name, imo, mmsi)):
-        return None
-    query = Query(name=name, imo=imo, mmsi=mmsi, call_sign=call_sign, flag=flag)
-    return Request(query, reference, None)
 
 
 @bp.post("/v1/screen/batch")

@@ -16,7 +16,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from service.web.bulk import plain_request
+from service.web.screen import plain_request
 from service.web.errors import ApiProblem
 from service.web.screen import load_request
 from tests.conftest import BUNDLED_LISTS
