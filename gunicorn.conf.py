@@ -80,11 +80,17 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
         RefreshScheduler(state, _settings.refresh_interval_minutes * 60).start()
 
 
+def when_ready(server):  # type: ignore[no-untyped-def]
+    """The lists are loaded (preload_app) and the workers are about to be forked."""
+    lifecycle.freeze_loaded_objects()
+
+
 def on_reload(server):  # type: ignore[no-untyped-def]
     """SIGHUP: gunicorn forks new workers from the master, whose app was loaded once (preload),
     so the lists are read again here, before the fork, and the new workers start with them. A
     bad file is refused and the served version stays (Serving.reload)."""
     lifecycle.reload_lists(server.app.wsgi().extensions["vessel_screen"])
+    lifecycle.freeze_loaded_objects()
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]
