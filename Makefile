@@ -10,7 +10,7 @@ LISTS_DIR ?= $(CURDIR)/lists
 
 export HOST PORT WORKERS LISTS_DIR
 
-.PHONY: run test lint typecheck openapi bench bench-bulk eval reliability fuzz clean
+.PHONY: run test lint typecheck openapi bench bench-latency bench-bulk eval reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,25 @@ openapi: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python benchmarks/eval_quality.py
 
-bench: $(STAMP)
+# The performance suite (benchmarks/bench.py); options go in BENCH_ARGS, for instance
+# `make bench BENCH_ARGS="--quick --sizes real,10000"`.
+bench: $(STAMP) bench-tools
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# wrk (the load generator) and curl for `make bench`: Debian's, installed where they are missing
+# and can be (root with apt-get); otherwise stop and say what to install.
+.PHONY: bench-tools
+bench-tools:
+	@if command -v wrk >/dev/null 2>&1 && command -v curl >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's wrk and curl for the benchmarks"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk curl \
+	    >/dev/null) || { echo "could not install wrk and curl with apt-get" >&2; exit 1; }; \
+	else echo "make bench needs wrk and curl: install them (Debian: apt-get install wrk curl)" >&2; \
+	  exit 1; fi
+
+# Sequential single screening from one Python client, with figures by kind of query.
+bench-latency: $(STAMP)
 	$(BIN)/python benchmarks/latency.py
 
 bench-bulk: $(STAMP)

@@ -67,9 +67,14 @@ def isolated_env(data_dir: Path, database_url: str = "") -> dict[str, str]:
     }
 
 
-def start_server(lists_dir: Path, workers: int, env: Mapping[str, str] | None = None) -> Server:
-    """Launch gunicorn exactly as `make run` does: its config file, HOST/PORT/WORKERS/LISTS_DIR
-    from the environment, plus whatever `env` sets."""
+def start_server(
+    lists_dir: Path,
+    workers: int,
+    env: Mapping[str, str] | None = None,
+    config: str = "gunicorn.conf.py",
+) -> Server:
+    """Launch gunicorn exactly as `make run` does: its config file (a benchmark may name one
+    that builds on it), HOST/PORT/WORKERS/LISTS_DIR from the environment, plus `env`."""
     port = free_port()
     full_env = os.environ | {
         "HOST": "127.0.0.1",
@@ -85,7 +90,7 @@ def start_server(lists_dir: Path, workers: int, env: Mapping[str, str] | None = 
     log = tempfile.TemporaryFile()  # noqa: SIM115
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [str(gunicorn), "--config", "gunicorn.conf.py", "service:create_app()"],
+        [str(gunicorn), "--config", config, "service:create_app()"],
         cwd=ROOT,
         env=full_env,
         stdout=log,
@@ -131,9 +136,10 @@ def launch(
     workers: int,
     env: Mapping[str, str] | None = None,
     ready_timeout_s: float = READY_TIMEOUT_S,
+    config: str = "gunicorn.conf.py",
 ) -> Server:
     """Start and wait for /readyz; on failure print gunicorn's log, stop it and raise."""
-    server = start_server(lists_dir, workers, env)
+    server = start_server(lists_dir, workers, env, config)
     try:
         wait_ready(server, ready_timeout_s)
     except (RuntimeError, KeyboardInterrupt):
