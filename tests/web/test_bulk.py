@@ -16,9 +16,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from service.web.screen import plain_request
 from service.web.errors import ApiProblem
-from service.web.screen import load_request
+from service.web.screen import load_request, plain_request
 from tests.conftest import BUNDLED_LISTS
 
 REPO = Path(__file__).resolve().parents[2]
