@@ -21,7 +21,6 @@ the endpoint, the CLI and the schedule never swap the same folder at once.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import http.client
 import json
 import logging
@@ -37,7 +36,7 @@ from pathlib import Path
 from typing import IO, Literal
 
 from service.loaders.errors import ListLoadError
-from service.loaders.registry import ListEntry, find_lists, load_list
+from service.loaders.registry import ListEntry, file_sha256, find_lists, load_list
 from service.serving import Serving
 
 log = logging.getLogger("service.refresh")
@@ -220,17 +219,9 @@ def _keep_other_files(folder: Path, staging: Path, entry: ListEntry) -> None:
 
 def _same_files(folder: Path, staging: Path, entry: ListEntry) -> bool:
     return all(
-        (folder / name).is_file() and _sha256(folder / name) == _sha256(staging / name)
+        (folder / name).is_file() and file_sha256(folder / name) == file_sha256(staging / name)
         for name in entry.urls
     )
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _served_version(serving: Serving, list_id: str) -> str | None:

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from service.index import ScreeningIndex
-from service.loaders.registry import MANIFEST, find_lists
+from service.loaders.registry import MANIFEST, file_sha256, find_lists
 from service.model import LoadedList
 
 log = logging.getLogger("service.snapshot")
@@ -49,7 +49,7 @@ def key_of(lists_dir: Path) -> str:
         for path in sorted(folder.iterdir()):
             if path.is_file():
                 digest.update(path.name.encode())
-                digest.update(_file_digest(path))
+                digest.update(file_sha256(path).encode())
     return digest.hexdigest()[:32]
 
 
@@ -119,14 +119,6 @@ def save_in_background(
             os._exit(0)
     with contextlib.suppress(ChildProcessError):  # gunicorn's master reaps children too
         os.waitpid(pid, 0)
-
-
-def _file_digest(path: Path) -> bytes:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.digest()
 
 
 def _code_digest() -> str:

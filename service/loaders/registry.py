@@ -279,15 +279,20 @@ def file_hashes(paths: Iterable[Path]) -> dict[str, str]:
     """
     hashes: dict[str, str] = {}
     for path in paths:
-        digest = hashlib.sha256()
         try:
-            with path.open("rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
+            hashes[path.name] = file_sha256(path)
         except OSError as exc:
             raise ListLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
-        hashes[path.name] = digest.hexdigest()
     return hashes
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 hex digest of a file, read a megabyte at a time (OSError as it comes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _formats_in(folder: Path) -> list[str]:
