@@ -17,6 +17,10 @@ from service.store import StoreError, open_store
 
 from .helpers import Backend, screening
 
+_OTHERS = (
+    "SELECT pid FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
 _KILL_OTHERS = (
     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -30,12 +34,22 @@ def test_a_store_whose_connections_were_killed_recovers_on_the_next_call(
     store.migrate()
     store.ping()
     with pg_backend.admin() as admin:
+        pids = [pid for (pid,) in admin.execute(_OTHERS).fetchall()]
         killed = admin.execute(_KILL_OTHERS).fetchall()
-    assert killed and all(ok for (ok,) in killed)
-    # Documented: each connection is checked as it leaves the pool, so a killed one is replaced
-    # before use and the next call succeeds (after the pool's back-off, within the timeout);
-    # nothing recorded is lost. (The readiness ping waits only a second, so it may say "not
-    # ready" during that back-off; it answers again once the pool has its connections back.)
+        assert killed and all(ok for (ok,) in killed)
+        # pg_terminate_backend only signals; once the backends are gone they have said goodbye
+        # on their sockets, which is what the pool's check looks for.
+        deadline = time.monotonic() + 10
+        while admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY(%s)", (pids,)
+        ).fetchone() != (0,):
+            assert time.monotonic() < deadline, "the killed backends did not exit"
+    # Documented: each connection is checked as it leaves the pool (unread bytes on an idle
+    # connection: the server's goodbye), so a killed one is replaced before use and the next
+    # call succeeds (after the pool's back-off, within the timeout); nothing recorded is lost.
+    # (The readiness ping waits only a second, so it may say "not ready" during that back-off;
+    # it answers again once the pool has its connections back.) A connection killed during a
+    # call fails that call: see the next test.
     record = screening()
     store.record_screenings([record])
     assert store.get_screening(record.screening_id) == record
