@@ -2,9 +2,19 @@
 
 Same behaviour as PostgreSQL for one machine. The file is in WAL mode, so readers never wait for
 a writer; writes take the single write lock up front (BEGIN IMMEDIATE) and wait for it at most
-`timeout` seconds (the busy timeout) before failing with StoreError. `synchronous=FULL` (the
-default, `SQLITE_SYNCHRONOUS`): a screening is on disk before its answer is sent, even if the
-machine then loses power.
+`timeout` seconds (the busy timeout) before failing with StoreError. `SQLITE_SYNCHRONOUS=FULL`
+(the default): a screening is on disk before its answer is sent, even if the machine then loses
+power.
+
+FULL is not SQLite's own `synchronous=FULL`, which flushes the log while it still holds the
+write lock, so that every other writer of the machine waits out each flush in turn. The
+connection commits as `synchronous=NORMAL` (the commit is written to the write-ahead log, not
+yet flushed), lets go of the lock, and only then flushes the log file (`fdatasync`) before the
+write returns. A flush writes everything in the file, so writers whose flushes overlap share
+the work, and the next writer's inserts run during this one's flush. Nothing returns before its
+own commit is on disk: frames still in the log are flushed by this call, and frames that a
+checkpoint has meanwhile moved into the database file were flushed by that checkpoint (SQLite
+flushes the log before it checkpoints and the database file after, in NORMAL too).
 
 Each thread has its own connection (sqlite3 connections must not be used by two threads at
 once; gunicorn's gthread workers answer on several threads), and a forked child opens new ones
@@ -33,9 +43,24 @@ from typing import Any
 
 from service.model import ListInfo
 from service.portcalls.calls import PortCall
-from service.store.base import StoreError, VersionCallback, VersionTracker, dump_json, time_text
+from service.store.base import (
+    ScreeningRecord,
+    StoreError,
+    VersionCallback,
+    VersionTracker,
+    check_screenings,
+    dump_json,
+    time_text,
+)
 from service.store.migrate import migrate_sqlite
-from service.store.sql import ENTRY_COLUMNS, Connection, SqlStore, entry_rows
+from service.store.sql import (
+    ENTRY_COLUMNS,
+    SCREENING_COLUMNS,
+    Connection,
+    SqlStore,
+    entry_rows,
+    screening_params,
+)
 
 log = logging.getLogger("service.store.sqlite")
 
@@ -43,8 +68,13 @@ DB_FILE = "vessel-screen.sqlite3"
 DEFAULT_POLL_INTERVAL = 1.0
 # FULL: each commit is on disk before it returns, a power cut loses nothing answered. NORMAL: a
 # commit is in the write-ahead log, which survives the process (a killed worker) but not a
-# crash of the machine; the log is flushed at checkpoints. A quarter of a screening's time here.
+# crash of the machine; the log is flushed at checkpoints.
 SYNCHRONOUS = ("FULL", "NORMAL")
+# Groups up to this size are inserted by one statement (see `record_screenings`); a larger one
+# (a batch, a CSV chunk) by a prepared insert a row, quicker than compiling a statement of
+# thousands of parameters each time.
+ROWS_PER_STATEMENT = 32
+_SCREENING_ROW = "(" + ", ".join("?" * len(SCREENING_COLUMNS.split(","))) + ")"
 
 
 class SQLiteStore(SqlStore):
@@ -69,6 +99,7 @@ class SQLiteStore(SqlStore):
         self._lock_pid = 0
         self._lock_fd = -1
         self._turn = threading.Lock()
+        self._flushed_folder_pid = 0
         # gunicorn forks workers from a master that may be running a thread of its own (the
         # re-screening after a new list version): a lock that thread held at the fork would
         # stay held forever in the child, so the child starts with fresh ones.
@@ -121,7 +152,8 @@ class SQLiteStore(SqlStore):
                 check_same_thread=False,  # only so that close() may close it from any thread
             )
             self._wal(conn)
-            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            # FULL's flush is done by `_flush`, after the write lock is let go.
+            conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
         except (sqlite3.Error, OSError) as exc:
             if conn is not None:
@@ -184,6 +216,36 @@ class SQLiteStore(SqlStore):
                     raise
             except sqlite3.Error as exc:
                 raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+        if self.synchronous == "FULL":
+            self._flush()
+
+    def _flush(self) -> None:
+        """Put every commit so far on disk: flush the write-ahead log (see the module's notes).
+
+        The log is opened by name each time: were it deleted and made anew (SQLite does so when
+        the last connection closes), a descriptor kept open would flush the old file. Its folder
+        is flushed once per process too, so that the log file's own entry survives a power cut.
+        """
+        wal = f"{self.path}-wal"
+        try:
+            fd = os.open(wal, os.O_RDONLY)
+        except FileNotFoundError:
+            fd = os.open(self.path, os.O_RDONLY)  # no log: everything is in the database file
+        except OSError as exc:
+            raise StoreError(f"SQLite store {self.path}: cannot flush to disk: {exc}") from exc
+        try:
+            os.fdatasync(fd)
+            if self._flushed_folder_pid != os.getpid():
+                folder = os.open(self.path.parent, os.O_RDONLY)
+                try:
+                    os.fsync(folder)
+                finally:
+                    os.close(folder)
+                self._flushed_folder_pid = os.getpid()
+        except OSError as exc:
+            raise StoreError(f"SQLite store {self.path}: cannot flush to disk: {exc}") from exc
+        finally:
+            os.close(fd)
 
     @contextmanager
     def _writer_turn(self) -> Iterator[None]:
@@ -233,6 +295,29 @@ class SQLiteStore(SqlStore):
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         finally:
             self._turn.release()
+
+    def record_screenings(self, records: Sequence[ScreeningRecord]) -> None:
+        """A few records (a single screening, concurrent callers' group) go in as one INSERT in
+        autocommit: one call into SQLite while the writers' lock is held. BEGIN, the insert and
+        COMMIT as three calls would each let go of Python's GIL and wait to take it back, and
+        under load another thread of the worker can keep it for milliseconds (the interpreter's
+        switch interval), all that time holding up the writers of every other worker."""
+        check_screenings(records)
+        if not records:
+            return
+        if len(records) > ROWS_PER_STATEMENT:
+            super().record_screenings(records)
+            return
+        params = [v for r in records for v in screening_params(r, time_text(r.screened_at))]
+        values = ", ".join([_SCREENING_ROW] * len(records))
+        sql = f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES {values}"
+        with self._writer_turn():
+            try:
+                self._connection().execute(sql, params)
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+        if self.synchronous == "FULL":
+            self._flush()
 
     def _insert_rows(self, conn: Connection, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         # One call for a batch's thousand rows instead of a thousand.

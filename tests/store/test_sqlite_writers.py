@@ -87,9 +87,9 @@ def test_a_child_forked_while_another_thread_holds_the_store_lock_still_writes(
     assert store.get_screening("from-the-child") is not None
 
 
-@pytest.mark.parametrize(("setting", "pragma"), [(None, 2), ("FULL", 2), ("NORMAL", 1)])
-def test_records_are_flushed_to_disk_unless_told_otherwise(
-    tmp_path: Path, setting: str | None, pragma: int
+@pytest.mark.parametrize(("setting", "flushed"), [(None, True), ("FULL", True), ("NORMAL", False)])
+def test_records_are_flushed_to_disk_after_the_write_lock_unless_told_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, flushed: bool
 ) -> None:
     from service.settings import Settings
     from service.store import open_store
@@ -98,7 +98,42 @@ def test_records_are_flushed_to_disk_unless_told_otherwise(
     store = open_store(Settings.from_env(env))
     store.migrate()
     assert isinstance(store, SQLiteStore)
-    assert store._connection().execute("PRAGMA synchronous").fetchone()[0] == pragma
+    # What each flush flushed, and whether another writer could have had its turn meanwhile.
+    flushes: list[tuple[str, bool]] = []
+    real_fdatasync = os.fdatasync
+
+    def spy(fd: int) -> None:
+        probe = os.open(f"{store.path}.lock", os.O_RDWR)
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(probe, fcntl.LOCK_UN)
+            lock_free = True
+        except BlockingIOError:
+            lock_free = False
+        finally:
+            os.close(probe)
+        flushes.append((os.readlink(f"/proc/self/fd/{fd}"), lock_free))
+        real_fdatasync(fd)
+
+    monkeypatch.setattr(os, "fdatasync", spy)
+    store.record_screenings([screening(1, screening_id="flushed")])
+    expected = [(f"{store.path}-wal", True)] if flushed else []
+    assert flushes == expected
+    assert store.get_screening("flushed") is not None
+
+
+def test_a_record_that_cannot_be_flushed_is_a_store_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SQLiteStore(tmp_path / DB_FILE)
+    store.migrate()
+
+    def failing(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    with pytest.raises(StoreError, match="cannot flush to disk"):
+        store.record_screenings([screening(1, screening_id="not-on-disk")])
 
 
 def test_an_unknown_durability_is_refused_at_start() -> None:
