@@ -45,7 +45,7 @@ import orjson
 from service.index import ScreeningIndex
 from service.matcher import Query, screen_many
 from service.portcalls.calls import PortCallIndex
-from service.screening import Outcome, Request, run
+from service.screening import HistoryMemo, Outcome, Request, run
 from service.serving import Serving
 from service.settings import Settings
 from service.store import ScreeningRecord
@@ -632,8 +632,9 @@ def screen_requests(
     """Screen many requests as `screening.run` screens one, with the matcher's bulk path."""
     results = screen_many([r.query for r in requests], index, serving.policy)
     calls = calls or serving.port_calls()
+    memo: HistoryMemo = {}
     return [
-        run(request, serving, index, calls, result=result)
+        run(request, serving, index, calls, result=result, memo=memo)
         for request, result in zip(requests, results, strict=True)
     ]
 
