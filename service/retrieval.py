@@ -14,12 +14,18 @@ The answer is the same set a comparison with every listed string would give, at 
 grows with the names sharing bigrams with the query rather than with the list; where the bar
 is so low that the bound says nothing (every length's threshold below one), it degrades to
 scoring every name of a possible length, which is still exact.
+
+Many queries at once (`within_many`, `candidates_many`) are counted together rather than one
+`bincount` each: their bigrams are found with a few array operations on all of them, their
+windows of possible lengths are laid end to end in one array of counters, and one `bincount`
+over every posting slice of a pass of queries counts them all. The (query, candidate) pairs are
+then scored in rapidfuzz's batch call. The answer is the same as a query at a time.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -41,6 +47,15 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 PAIRS_PER_CALL = 100_000
 # Up to this many candidates, scoring them one call each is quicker than one batch call.
 FEW = 24
+# Many queries' shared bigrams are counted a pass of queries at a time, of about this many
+# counters and posting entries (int64): a megabyte or two, which stays in cache (measured: much
+# larger passes are slower). A query needing more than that is a pass of its own.
+COUNTS_PER_PASS = 100_000
+# A posting-list slice this long is copied on its own (one call, a memory copy); shorter ones
+# are gathered all together by one index array, which costs nothing per slice but more per entry.
+LONG_SLICE = 256
+# Queries set up together: bounds the arrays of their bigrams and slices, whatever the batch.
+QUERIES_PER_BLOCK = 4096
 
 
 def tagged_bigrams(text: str) -> list[int]:
@@ -61,10 +76,13 @@ def tagged_bigrams(text: str) -> list[int]:
 
 
 def _tagged_bigrams_of_all(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """`tagged_bigrams` of every text at once, with the number of the text each belongs to."""
+    """`tagged_bigrams` of every text at once, in order, with the number of the text each
+    belongs to (so ascending)."""
     lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     joined = "".join(f"{_START}{t}{_END}" for t in texts)
-    chars = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    # surrogatepass: a lone surrogate is a code point like any other to `tagged_bigrams`.
+    utf32 = joined.encode("utf-32-le", "surrogatepass")
+    chars = np.frombuffer(utf32, dtype=np.uint32).astype(np.int64)
     # A bigram starts at every character but the last of each padded text.
     last = np.cumsum(lengths + 2) - 1
     starts = np.ones(len(chars), dtype=bool)
@@ -72,14 +90,16 @@ def _tagged_bigrams_of_all(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray
     at = np.flatnonzero(starts)
     codes = (chars[at] << 21 | chars[at + 1]) << _REPEAT_BITS
     owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths + 1)
-    # The repeat number of each bigram within its text: its rank among equal bigrams of the
-    # text, in order of position (lexsort is stable).
-    order = np.lexsort((codes, owner))
-    codes, owner = codes[order], owner[order]
+    # The repeat number of each bigram within its text: its rank among the text's equal
+    # bigrams, by position. A stable sort by bigram keeps equal bigrams in text order, and
+    # those of one text next to each other.
+    order = np.argsort(codes, kind="stable")
+    ranked, by = codes[order], owner[order]
     first = np.ones(len(codes), dtype=bool)
-    first[1:] = (codes[1:] != codes[:-1]) | (owner[1:] != owner[:-1])
+    first[1:] = (ranked[1:] != ranked[:-1]) | (by[1:] != by[:-1])
     run_start = np.maximum.accumulate(np.where(first, np.arange(len(codes)), 0))
-    repeat = np.minimum(np.arange(len(codes)) - run_start, _MAX_REPEAT)
+    repeat = np.empty_like(codes)
+    repeat[order] = np.minimum(np.arange(len(codes)) - run_start, _MAX_REPEAT)
     return codes | repeat, owner
 
 
@@ -107,8 +127,10 @@ class StringIndex:
     # ascending; `keyed` holds gram number * len(distinct) + string number, so one
     # `searchsorted` finds where every query gram's slice of a length range begins and ends.
     gram_numbers: dict[int, int]  # tagged bigram (see `tagged_bigrams`) -> gram number
+    grams: np.ndarray  # int64: the tagged bigrams, ascending, so that gram number n is grams[n]
     keyed: np.ndarray  # int64
-    ids: np.ndarray  # int32: the string number of each entry of `keyed`
+    ids: np.ndarray  # int64: the string number of each entry of `keyed`
+    texts: np.ndarray  # object: `distinct` as an array, to gather many strings at once
     _windows: dict[tuple[int, float], tuple[int, int, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
@@ -133,8 +155,10 @@ class StringIndex:
             lengths=lengths,
             first_of_length=np.searchsorted(lengths, np.arange(longest + 2), side="left"),
             gram_numbers=dict(zip(numbers.tolist(), range(len(numbers)), strict=True)),
+            grams=numbers,
             keyed=keyed,
-            ids=(keyed % max(1, len(distinct))).astype(np.int32),
+            ids=keyed % max(1, len(distinct)),
+            texts=np.array(distinct, dtype=object),
         )
 
     def members(self, d: int) -> list[int]:
@@ -181,6 +205,103 @@ class StringIndex:
                 return np.flatnonzero(shared >= need) + start
         return np.flatnonzero(need <= 0) + start
 
+    def candidates_many(self, queries: Sequence[str], bar: float) -> list[np.ndarray]:
+        """`candidates` of every query (the same arrays), counted for many queries at once."""
+        return list(self._candidates_of_many(queries, bar))
+
+    def _candidates_of_many(self, queries: Sequence[str], bar: float) -> Iterator[np.ndarray]:
+        """`candidates` of each query in turn, `QUERIES_PER_BLOCK` queries set up at a time."""
+        for begin in range(0, len(queries), QUERIES_PER_BLOCK):
+            yield from self._candidates_of_block(queries[begin : begin + QUERIES_PER_BLOCK], bar)
+
+    def _candidates_of_block(self, queries: Sequence[str], bar: float) -> Iterator[np.ndarray]:
+        """`candidates` of each query in turn: the posting slices of every query found with a
+        few array operations, then counted a pass of queries at a time (see `_pass`)."""
+        count = len(queries)
+        windows = [self._window(len(query), bar) for query in queries]
+        starts = np.fromiter((w[0] for w in windows), dtype=np.int64, count=count)
+        widths = np.fromiter((w[1] - w[0] for w in windows), dtype=np.int64, count=count)
+        # The tagged bigrams of every query that the index holds, as gram numbers, with their
+        # query (ascending); a query with no string of a length it can meet needs none.
+        codes, owner = _tagged_bigrams_of_all(queries)
+        gram = np.searchsorted(self.grams, codes)
+        held = gram < len(self.grams)
+        held[held] = self.grams[gram[held]] == codes[held]
+        held &= widths[owner] > 0
+        gram, owner = gram[held], owner[held]
+        # Where each gram's posting list enters and leaves its query's window (as `candidates`
+        # finds them). searchsorted is several times quicker on keys in order.
+        first = gram * len(self.distinct) + starts[owner]
+        ends = np.concatenate((first, first + widths[owner]))
+        order = np.argsort(ends)
+        bounds = np.empty_like(ends)
+        bounds[order] = np.searchsorted(self.keyed, ends[order])
+        lo, hi = bounds[: len(gram)], bounds[len(gram) :]
+        some = hi > lo
+        lo, hi, owner = lo[some], hi[some], owner[some]
+        # Cut into passes of about COUNTS_PER_PASS counters and posting entries; owner ascends,
+        # so the slices of a pass's queries are one range of rows.
+        cost = widths + np.bincount(owner, weights=hi - lo, minlength=count).astype(np.int64)
+        rows = np.searchsorted(owner, np.arange(count + 1)).tolist()
+        cuts, total = [0], 0
+        for q, c in enumerate(cost.tolist()):
+            if total and total + c > COUNTS_PER_PASS:
+                cuts.append(q)
+                total = 0
+            total += c
+        cuts.append(count)
+        for begin, end in pairwise(cuts):
+            a, b = rows[begin], rows[end]
+            yield from self._pass(windows[begin:end], lo[a:b], hi[a:b], owner[a:b] - begin)
+
+    def _pass(
+        self,
+        windows: Sequence[tuple[int, int, np.ndarray]],
+        lo: np.ndarray,
+        hi: np.ndarray,
+        owner: np.ndarray,
+    ) -> Iterator[np.ndarray]:
+        """`candidates` of some queries, given their `windows` and their posting slices
+        ids[lo:hi], those of query `owner` (numbered from 0 here).
+
+        The queries' windows lie end to end in one array of counters, query i's string s at
+        offsets[i] + s - starts[i], so that one `bincount` over all the slices counts what
+        `candidates` counts a query at a time.
+        """
+        count = len(windows)
+        starts = np.fromiter((w[0] for w in windows), dtype=np.int64, count=count)
+        widths = np.fromiter((w[1] - w[0] for w in windows), dtype=np.int64, count=count)
+        ends = np.cumsum(widths)
+        offsets = ends - widths
+        shift = (offsets - starts)[owner]  # from string number to counter, per slice
+        sizes = hi - lo
+        keys = np.empty(int(sizes.sum()), dtype=np.int64)
+        ids = self.ids
+        long = sizes >= LONG_SLICE
+        at = 0
+        for a, b, s in zip(lo[long].tolist(), hi[long].tolist(), shift[long].tolist(), strict=True):
+            np.add(ids[a:b], s, out=keys[at : at + b - a])
+            at += b - a
+        # The short slices, gathered with one index array (a ragged range): slice i fills the
+        # gathered run from place[i], the sizes of the slices before it, and the run's entry
+        # place[i] + j is ids[lo[i] + j]; so the index array is 0, 1, 2, ... plus lo[i] - place[i]
+        # repeated over slice i.
+        short = ~long
+        sizes, lo, shift = sizes[short], lo[short], shift[short]
+        place = np.cumsum(sizes) - sizes
+        where = np.arange(len(keys) - at, dtype=np.int64)
+        where += np.repeat(lo - place, sizes)
+        np.add(ids[where], np.repeat(shift, sizes), out=keys[at:])
+        shared = np.bincount(keys, minlength=int(ends[-1]))
+        # Every string of every window is compared, as in `candidates`: one whose need is 0 or
+        # less passes without sharing a bigram.
+        needs = [need for _, _, need in windows]
+        hits = np.flatnonzero(shared >= (needs[0] if count == 1 else np.concatenate(needs)))
+        # Back from counters to string numbers, query by query.
+        before, after = np.searchsorted(hits, offsets), np.searchsorted(hits, ends)
+        strings = hits + np.repeat(starts - offsets, after - before)
+        yield from (strings[a:b] for a, b in zip(before.tolist(), after.tolist(), strict=True))
+
     def within(self, query: str, bar: float) -> list[int]:
         """Listed string numbers whose OSA similarity to `query` reaches `bar`."""
         ids = self.candidates(query, bar)
@@ -206,43 +327,42 @@ class StringIndex:
         return [m for j in keep for m in members(picked[j])]
 
     def within_many(self, queries: Sequence[str], bar: float, workers: int = -1) -> list[list[int]]:
-        """`within` for many queries: the (query, candidate) pairs of many queries are scored
-        together in rapidfuzz's `cpdist` on `workers` threads, `PAIRS_PER_CALL` at a time."""
+        """`within` for many queries: their candidates found together (`candidates_many`), and
+        the (query, candidate) pairs of many queries scored together in rapidfuzz's `cpdist` on
+        `workers` threads, `PAIRS_PER_CALL` at a time."""
         out: list[list[int]] = []
-        batch: list[tuple[str, np.ndarray]] = []
-        pending = 0
-        for query in queries:
-            found = self.candidates(query, bar)
-            batch.append((query, found))
+        batch: list[np.ndarray] = []
+        begin, pending = 0, 0
+        for q, found in enumerate(self._candidates_of_many(queries, bar)):
+            batch.append(found)
             pending += len(found)
             if pending >= PAIRS_PER_CALL:
-                out.extend(self._score_pairs(batch, bar, workers))
-                batch, pending = [], 0
-        out.extend(self._score_pairs(batch, bar, workers))
+                out.extend(self._score_pairs(queries[begin : q + 1], batch, bar, workers))
+                batch, begin, pending = [], q + 1, 0
+        out.extend(self._score_pairs(queries[begin:], batch, bar, workers))
         return out
 
     def _score_pairs(
-        self, batch: Sequence[tuple[str, np.ndarray]], bar: float, workers: int
+        self, queries: Sequence[str], found: Sequence[np.ndarray], bar: float, workers: int
     ) -> list[list[int]]:
-        sizes = [len(found) for _, found in batch]
-        if not sum(sizes):
-            return [[] for _ in batch]
-        flat = np.concatenate([found for _, found in batch])
-        distinct = self.distinct
+        """For each i, the listed strings among `found[i]` reaching `bar` against `queries[i]`."""
+        sizes = np.fromiter((len(f) for f in found), dtype=np.int64, count=len(found))
+        if not sizes.any():
+            return [[] for _ in found]
+        flat = np.concatenate(found)
+        # Gathered from object arrays rather than by a Python loop over the pairs.
         scores = process.cpdist(
-            [query for query, found in batch for _ in range(len(found))],
-            [distinct[i] for i in flat.tolist()],
+            np.repeat(np.array(queries, dtype=object), sizes).tolist(),
+            self.texts[flat].tolist(),
             scorer=OSA.normalized_similarity,
             score_cutoff=max(bar - ROUNDING, 0.0),
             dtype=np.float32,
             workers=workers,
         )
         keep = scores >= bar - ROUNDING
+        kept = flat[keep].tolist()
+        # Query i's kept pairs are kept[cuts[i] : cuts[i + 1]].
+        cuts = np.concatenate(([0], np.cumsum(keep)))[np.cumsum(sizes) - sizes].tolist()
+        cuts.append(len(kept))
         members = self.members
-        out: list[list[int]] = []
-        begin = 0
-        for size in sizes:
-            part = flat[begin : begin + size][keep[begin : begin + size]]
-            out.append([m for d in part.tolist() for m in members(d)])
-            begin += size
-        return out
+        return [[m for d in kept[a:b] for m in members(d)] for a, b in pairwise(cuts)]
