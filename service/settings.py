@@ -33,6 +33,12 @@ SETTINGS: dict[str, Setting] = {
     "host": Setting("HOST", "127.0.0.1", "Address gunicorn binds to."),
     "port": Setting("PORT", "8000", "Port gunicorn binds to."),
     "workers": Setting("WORKERS", "2", "Number of gunicorn worker processes."),
+    "threads": Setting(
+        "THREADS",
+        "8",
+        "Threads per gunicorn worker: requests one worker answers at once. A thread waiting "
+        "for its record to reach the disk or the database lets another one screen.",
+    ),
     "lists_dir": Setting(
         "LISTS_DIR",
         str(REPO_ROOT / "lists"),
@@ -205,6 +211,7 @@ class Settings:
     host: str
     port: int
     workers: int
+    threads: int
     lists_dir: Path
     ports_dir: Path
     port_calls_dir: Path
@@ -298,6 +305,8 @@ class Settings:
             raise ValueError(
                 f"REFRESH_TIMEOUT_SECONDS must be above 0, got {self.refresh_timeout_seconds}"
             )
+        if self.threads < 1:
+            raise ValueError(f"THREADS must be 1 or more, got {self.threads}")
         if self.rate_limit_per_minute < 0:
             raise ValueError(
                 f"RATE_LIMIT_PER_MINUTE must be 0 or more, got {self.rate_limit_per_minute}"
