@@ -14,6 +14,7 @@ import pytest
 
 from service.store import StoreError
 from service.store.sqlite import DB_FILE, SQLiteStore
+from tests.served import poll
 
 from .helpers import screening
 
@@ -141,3 +142,25 @@ def test_an_unknown_durability_is_refused_at_start() -> None:
 
     with pytest.raises(ValueError, match="SQLITE_SYNCHRONOUS"):
         Settings.from_env({"SQLITE_SYNCHRONOUS": "OFF"})
+
+
+def test_the_log_is_copied_into_the_database_off_the_request_path(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / DB_FILE)
+    store.migrate()
+    # A writer checkpoints by itself only past 10,000 pages: a batch's commit does not.
+    assert store._connection().execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+    store.checkpoint()
+    empty = (tmp_path / DB_FILE).stat().st_size
+    store.record_screenings([screening(n, screening_id=f"c-{n}") for n in range(200)])
+    assert (tmp_path / DB_FILE).stat().st_size == empty  # still only in the log
+    # Each worker's version poller checkpoints as it polls.
+    listener = store.listen_versions(lambda list_id, version: None, poll_interval=0.05)
+    try:
+        poll(
+            lambda: True if (tmp_path / DB_FILE).stat().st_size > empty else None,
+            "the poller's checkpoint",
+            timeout=10,
+        )
+    finally:
+        listener.close()
+    assert store.get_screening("c-199") is not None
