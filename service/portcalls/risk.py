@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +276,7 @@ def vessel_risk_flags(
     gap = _record_gaps(newest_first[::-1], policy.record_gap_days)
     if gap is not None:
         flags.append(gap)
-    change = _flag_change(vessel_flags, former_flags)
+    change = _flag_change(tuple(vessel_flags), tuple(former_flags))
     if change is not None:
         flags.append(change)
     return flags
@@ -318,7 +319,10 @@ def _end(call: PortCall) -> datetime:
     return call.departed_at or call.arrived_at
 
 
-def _flag_change(vessel_flags: Sequence[str], former_flags: Sequence[str]) -> RiskFlag | None:
+# A listed vessel's flags change only with its list's version, and a fleet file names the same
+# ships again and again: each pair of flag histories is judged once.
+@lru_cache(maxsize=8192)
+def _flag_change(vessel_flags: tuple[str, ...], former_flags: tuple[str, ...]) -> RiskFlag | None:
     current = next((c for c in _flag_codes(vessel_flags[:1])), None)
     if current is None:
         return None

@@ -27,19 +27,42 @@ def record_for(
     job_id: str | None = None,
     row: int | None = None,
 ) -> ScreeningRecord:
+    return records_for([(outcome, request, answer_json)], kind, job_id, row)[0]
+
+
+def records_for(
+    answered: Sequence[tuple[Outcome, Mapping[str, Any], str]],
+    kind: ScreeningKind,
+    job_id: str | None = None,
+    row: int | None = None,
+) -> list[ScreeningRecord]:
+    """The records of screenings answered to this request's caller: (outcome, the request as
+    received, the answer's JSON text) each. A batch's items share the caller and, answered
+    from one index, the list versions, which are worked out once."""
     caller = g.get("caller")
-    return ScreeningRecord(
-        screening_id=str(outcome.screening_id),
-        screened_at=outcome.screened_at,
-        caller=caller.key_id if caller is not None else None,
-        kind=kind,
-        query=dict(request),
-        list_versions={i.id: i.version for i in outcome.screening.lists},
-        decision=outcome.decision,  # with the owner's: what the caller was told
-        response_json=answer_json,
-        job_id=job_id,
-        row=row,
-    )
+    key_id = caller.key_id if caller is not None else None
+    versions: dict[int, dict[str, str]] = {}
+    out = []
+    for outcome, request, answer_json in answered:
+        lists = outcome.screening.lists
+        used = versions.get(id(lists))
+        if used is None:
+            used = versions[id(lists)] = {i.id: i.version for i in lists}
+        out.append(
+            ScreeningRecord(
+                screening_id=str(outcome.screening_id),
+                screened_at=outcome.screened_at,
+                caller=key_id,
+                kind=kind,
+                query=dict(request),
+                list_versions=used,
+                decision=outcome.decision,  # with the owner's: what the caller was told
+                response_json=answer_json,
+                job_id=job_id,
+                row=row,
+            )
+        )
+    return out
 
 
 def store(records: Sequence[ScreeningRecord]) -> None:

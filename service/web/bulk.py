@@ -101,7 +101,7 @@ def screen_batch() -> Response:
     outcomes = iter(screen_requests(valid, state, index))
     # Each item's answer is encoded once: the same bytes are recorded and sent.
     parts: list[bytes] = []
-    records = []
+    answered = []
     for item, raw in zip(loaded, data["queries"], strict=True):
         if not isinstance(item, Request):
             # Non-string keys: a bad item's `errors` may name a list element by its number, as
@@ -113,8 +113,9 @@ def screen_batch() -> Response:
         outcome = next(outcomes)
         text = orjson.dumps(answer_json(outcome, index))
         parts.append(text)
-        records.append(audit.record_for(outcome, raw, text.decode(), "batch"))
-    audit.store(records)  # every item is recorded, or the batch is a 503 with no result
+        answered.append((outcome, raw, text.decode()))
+    # Every item is recorded, or the batch is a 503 with no result.
+    audit.store(audit.records_for(answered, "batch"))
     body = b'{"results":[' + b",".join(parts) + b"]}"
     return Response(body, mimetype="application/json")
 
