@@ -559,8 +559,8 @@ def machine_facts() -> dict[str, Any]:
         "system": f"{platform.system()} {platform.release()} {platform.machine()}",
         "wrk": _command(harness.WRK, "-v").splitlines()[0] if shutil.which(harness.WRK) else "",
         "commit": f"{commit}{' with uncommitted changes' if dirty else ''}",
-        "gunicorn": f"{conf.get('worker_class')}, {conf.get('threads')} threads a worker, "
-        f"preload_app={conf.get('preload_app')}",
+        "gunicorn": f"{conf.get('worker_class')}, {Settings.from_env().threads} threads a "
+        f"worker (THREADS), preload_app={conf.get('preload_app')}",
         "load_average_start": os.getloadavg(),
     }
 
