@@ -30,6 +30,7 @@ import os
 import select
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
@@ -56,18 +57,18 @@ from service.store.migrate import migrate_postgres
 from service.store.sql import (
     CALL_COLUMNS,
     ENTRY_COLUMNS,
+    ROWS_PER_STATEMENT,
     SCREENING_COLUMNS,
     Connection,
     SqlStore,
     entry_rows,
+    insert_screenings,
     screening_params,
+    screening_values,
 )
 
 log = logging.getLogger("service.store.postgres")
 
-_INSERT_SCREENING = (
-    f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-)
 # libpq counts connect_timeout in whole seconds, at least 2.
 PING_TIMEOUT = 2
 # From this many screenings in one call, COPY beats a pipelined INSERT per row.
@@ -117,6 +118,21 @@ class PostgresStore(SqlStore):
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._closed = False
+        # The connection that records screenings (see `_recording_connection`), its process,
+        # and the ones inherited over a fork (kept referenced, never used or closed here).
+        self._own: psycopg.Connection[Any] | None = None
+        self._own_pid = os.getpid()
+        self._inherited_own: list[psycopg.Connection[Any]] = []
+        self._recorder = threading.Lock()
+        # A thread of the master holding the lock at a fork would leave it held in the child.
+        me = weakref.ref(self)
+
+        def fresh_lock() -> None:
+            store = me()
+            if store is not None:
+                store._recorder = threading.Lock()
+
+        os.register_at_fork(after_in_child=fresh_lock)
 
     def __repr__(self) -> str:
         return f"PostgresStore({mask_password(self.url)!r})"
@@ -206,6 +222,10 @@ class PostgresStore(SqlStore):
             raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
+        with self._recorder:
+            own, self._own = self._own, None
+            if own is not None and self._own_pid == os.getpid():
+                own.close()
         with self._lock:
             self._closed = True
             pool, self._pool = self._pool, None
@@ -222,23 +242,68 @@ class PostgresStore(SqlStore):
         check_screenings(records)
         if not records:
             return
-        rows = [screening_params(r, utc(r.screened_at)) for r in records]
+        if len(records) <= ROWS_PER_STATEMENT and self._recorder.acquire(blocking=False):
+            try:
+                self._record_on_own_connection(records)
+            finally:
+                self._recorder.release()
+            return
         with self._connection() as conn, conn.cursor() as cur:
-            if len(rows) >= COPY_MIN_ROWS:
+            if len(records) >= COPY_MIN_ROWS:
                 with cur.copy(f"COPY screenings ({SCREENING_COLUMNS}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            elif len(rows) == 1:
-                # One screening, the usual case: one statement is its own transaction, so in
-                # autocommit it is one round trip, committed (and flushed) before the server
-                # answers. (autocommit is a flag on the client: setting it costs nothing.)
-                conn.autocommit = True
-                try:
-                    cur.execute(_INSERT_SCREENING, rows[0], prepare=True)
-                finally:
-                    conn.autocommit = False
+                    for r in records:
+                        copy.write_row(screening_params(r, utc(r.screened_at)))
+            elif len(records) <= ROWS_PER_STATEMENT:
+                cur.execute(insert_screenings(len(records)), screening_values(records, utc))
             else:
-                cur.executemany(_INSERT_SCREENING, rows)
+                cur.executemany(
+                    insert_screenings(1), [screening_params(r, utc(r.screened_at)) for r in records]
+                )
+
+    def _record_on_own_connection(self, records: Sequence[ScreeningRecord]) -> None:
+        """A few records as one INSERT in autocommit on the recording connection: one round trip,
+        committed (and flushed) before the server answers."""
+        try:
+            conn = self._recording_connection()
+            conn.execute(
+                insert_screenings(len(records)), screening_values(records, utc), prepare=True
+            )
+        except psycopg.Error as exc:
+            own = self._own
+            if own is not None and (own.closed or own.broken):
+                self._own = None
+            raise StoreError(f"PostgreSQL store: {type(exc).__name__}: {exc}") from exc
+
+    def _recording_connection(self) -> psycopg.Connection[Any]:
+        """This process's connection for recording screenings, (re)opened when missing or dead.
+
+        Callers hold `_recorder`. Every answer waits for its record's commit, and group commit
+        (group.py) leaves one writer a process at a time, so one connection held open serves
+        them all; taking one from the pool and giving it back cost a quarter of the recording's
+        time in the worker. It is checked as the pool checks its own (unread bytes on an idle
+        connection are the server's goodbye) and replaced at once when dead.
+        """
+        if self._closed:
+            raise StoreError("the store is closed")
+        if self._own_pid != os.getpid():  # forked: the parent's connection is the parent's
+            if self._own is not None:
+                self._inherited_own.append(self._own)
+            self._own, self._own_pid = None, os.getpid()
+        conn = self._own
+        if conn is not None:
+            try:
+                idle_connection_alive(conn)
+                return conn
+            except psycopg.OperationalError:
+                self._own = None
+        conn = psycopg.connect(self.url, autocommit=True, **self._connect_kwargs)
+        try:
+            self._configure(conn)
+        except psycopg.Error:
+            conn.close()
+            raise
+        self._own = conn
+        return conn
 
     def publish_list_version(self, info: ListInfo, entries: Sequence[Mapping[str, Any]]) -> bool:
         rows = entry_rows(info, entries)

@@ -71,6 +71,26 @@ def as_time(value: Any) -> datetime:
     return utc(value) if isinstance(value, datetime) else text_time(str(value))
 
 
+# Groups up to this size (a single screening, concurrent callers' records written together) go in
+# as one multi-row INSERT: one statement, in autocommit its own transaction, so one call into the
+# database. A larger one (a batch, a CSV chunk) is inserted a prepared row at a time or copied,
+# quicker than compiling a statement of thousands of parameters each time.
+ROWS_PER_STATEMENT = 32
+
+
+def insert_screenings(rows: int, placeholder: str = "%s") -> str:
+    """INSERT of `rows` screenings in one statement, with `rows` x 10 parameters in the order
+    `screening_values` gives them."""
+    row = "(" + ", ".join([placeholder] * SCREENING_COLUMNS.count(",")) + f", {placeholder})"
+    return f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES " + ", ".join([row] * rows)
+
+
+def screening_values(records: Sequence[ScreeningRecord], time: Any) -> list[Any]:
+    """The parameters of `insert_screenings(len(records))`; `time` turns `screened_at` into its
+    stored form."""
+    return [v for r in records for v in screening_params(r, time(r.screened_at))]
+
+
 def screening_params(r: ScreeningRecord, time: Any) -> tuple[Any, ...]:
     """The row of one record, in SCREENING_COLUMNS order; `time` is the stored form of
     `screened_at`."""

@@ -56,11 +56,12 @@ from service.store.base import (
 from service.store.migrate import migrate_sqlite
 from service.store.sql import (
     ENTRY_COLUMNS,
-    SCREENING_COLUMNS,
+    ROWS_PER_STATEMENT,
     Connection,
     SqlStore,
     entry_rows,
-    screening_params,
+    insert_screenings,
+    screening_values,
 )
 
 log = logging.getLogger("service.store.sqlite")
@@ -72,11 +73,6 @@ DEFAULT_POLL_INTERVAL = 1.0
 # crash of the machine; the log is flushed at checkpoints.
 SYNCHRONOUS = ("FULL", "NORMAL")
 WAL_AUTOCHECKPOINT_PAGES = 10_000
-# Groups up to this size are inserted by one statement (see `record_screenings`); a larger one
-# (a batch, a CSV chunk) by a prepared insert a row, quicker than compiling a statement of
-# thousands of parameters each time.
-ROWS_PER_STATEMENT = 32
-_SCREENING_ROW = "(" + ", ".join("?" * len(SCREENING_COLUMNS.split(","))) + ")"
 
 
 class SQLiteStore(SqlStore):
@@ -316,9 +312,8 @@ class SQLiteStore(SqlStore):
         if len(records) > ROWS_PER_STATEMENT:
             super().record_screenings(records)
             return
-        params = [v for r in records for v in screening_params(r, time_text(r.screened_at))]
-        values = ", ".join([_SCREENING_ROW] * len(records))
-        sql = f"INSERT INTO screenings ({SCREENING_COLUMNS}) VALUES {values}"
+        params = screening_values(records, time_text)
+        sql = insert_screenings(len(records), "?")
         with self._writer_turn():
             try:
                 self._connection().execute(sql, params)

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 
 from service.store import ScreeningRecord, Store, StoreError
+from service.store.sql import ROWS_PER_STATEMENT
 
 from .helpers import T0, later, screening
 
@@ -33,6 +34,23 @@ def test_a_batch_that_fails_part_way_stores_nothing(store: Store) -> None:
     with pytest.raises(StoreError):
         store.record_screenings(batch)
     assert all(store.get_screening(r.screening_id) is None for r in batch)
+
+
+# Each way a group is written: one multi-row statement (up to 32), a row at a time in a
+# transaction, and PostgreSQL's COPY (from 50).
+@pytest.mark.parametrize("size", [1, 2, ROWS_PER_STATEMENT, ROWS_PER_STATEMENT + 1, 60])
+def test_a_group_holding_an_id_already_stored_stores_none_of_it(store: Store, size: int) -> None:
+    kept = screening(0)
+    store.record_screenings([kept])
+    group = [screening(i) for i in range(1, size)]
+    group.insert(size // 2, screening(size, screening_id=kept.screening_id))
+    with pytest.raises(StoreError):
+        store.record_screenings(group)
+    assert list(store.screenings_since(T0)) == [kept]
+    # The store is still usable after the refusal, for every size.
+    fresh = [screening(i, screening_id=f"fresh-{i}") for i in range(size)]
+    store.record_screenings(fresh)
+    assert len(list(store.screenings_since(T0))) == size + 1
 
 
 def test_a_large_batch_that_fails_on_its_last_row_stores_nothing(store: Store) -> None:

@@ -33,8 +33,10 @@ def test_a_store_whose_connections_were_killed_recovers_on_the_next_call(
     store = pg_backend.open()
     store.migrate()
     store.ping()
+    store.record_screenings([screening(0)])  # opens the connection that records screenings
     with pg_backend.admin() as admin:
         pids = [pid for (pid,) in admin.execute(_OTHERS).fetchall()]
+        assert len(pids) >= 2
         killed = admin.execute(_KILL_OTHERS).fetchall()
         assert killed and all(ok for (ok,) in killed)
         # pg_terminate_backend only signals; once the backends are gone they have said goodbye
@@ -80,6 +82,8 @@ def test_a_call_whose_connection_dies_under_it_fails_then_the_next_succeeds(
         deadline = time.monotonic() + 15
         blocked: list[tuple[int]] = []
         while not blocked and time.monotonic() < deadline:
+            # Activity is read once a transaction unless the snapshot is cleared.
+            admin.execute("SELECT pg_stat_clear_snapshot()")
             blocked = admin.execute(
                 "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
                 " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
