@@ -51,7 +51,8 @@ workers = _settings.workers
 # THREADS (default 8): while a thread waits for its audit record to be flushed, others screen
 # and their records join the next flush (SQLite FULL at c16: -35% of the unrecorded rate with
 # 4 threads, -26% with 8).
-worker_class = "gthread"
+# gthread, keeping a busy keep-alive connection on its thread (service/worker.py).
+worker_class = "service.worker.KeepAliveThreadWorker"
 threads = _settings.threads
 keepalive = 5
 # Load the lists once in the master and fork: workers share the index pages copy-on-write.
