@@ -111,3 +111,36 @@ def test_the_first_caller_after_the_pause_tries_again() -> None:
         with pytest.raises(StoreError, match="down"):
             group.record([object()])  # type: ignore[list-item]
     assert store.calls == 2
+
+
+class GatedStore:
+    """Each commit waits for a release of its own, so a test decides when each one ends."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+        self.entered = [threading.Event() for _ in range(3)]
+        self.released = [threading.Event() for _ in range(3)]
+
+    def record_screenings(self, records: Sequence[Any]) -> None:
+        n = len(self.calls)
+        self.calls.append(len(records))
+        self.entered[n].set()
+        assert self.released[n].wait(10)
+
+
+def test_a_caller_is_answered_once_its_own_commit_is_done_not_later_ones() -> None:
+    store = GatedStore()
+    group = GroupCommit(store)  # type: ignore[arg-type]
+    errors: list[BaseException] = []
+    first = _run(group, 1, errors)
+    assert store.entered[0].wait(10)
+    second = _run(group, 1, errors)
+    while len(group._queue) < 1:  # queued behind the first commit
+        threading.Event().wait(0.001)
+    store.released[0].set()
+    assert store.entered[1].wait(10)  # the second caller's commit is under way ...
+    first.join(10)
+    assert not first.is_alive()  # ... and the first caller has its answer already
+    store.released[1].set()
+    second.join(10)
+    assert errors == [] and store.calls == [1, 1]
