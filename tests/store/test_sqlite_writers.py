@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -44,6 +45,48 @@ def test_writers_in_several_processes_all_get_their_records_stored(tmp_path: Pat
     for writer in range(3):
         for n in range(PER_WRITER):
             assert store.get_screening(f"w{writer}-{n}") is not None
+
+
+def test_threads_and_forked_children_of_a_process_that_already_wrote_all_get_stored(
+    tmp_path: Path,
+) -> None:
+    """A process writes through one connection of its own, whichever thread asks: a child
+    forked after its parent wrote opens its own rather than share the parent's."""
+    store = SQLiteStore(tmp_path / DB_FILE, timeout=2.0)
+    store.migrate()
+    store.record_screenings([screening(screening_id="parent-before")])
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            threads = [
+                threading.Thread(
+                    target=lambda t=t: [
+                        store.record_screenings([screening(n, screening_id=f"child-{t}-{n}")])
+                        for n in range(20)
+                    ]
+                )
+                for t in range(4)
+            ]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            code = 0
+        finally:
+            os._exit(code)
+    store.record_screenings([screening(screening_id="parent-meanwhile")])
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    store.record_screenings([screening(screening_id="parent-after")])
+    for sid in ("parent-before", "parent-meanwhile", "parent-after"):
+        assert store.get_screening(sid) is not None
+    assert all(
+        store.get_screening(f"child-{t}-{n}") is not None for t in range(4) for n in range(20)
+    )
+    store.close()
+    with pytest.raises(StoreError, match="closed"):
+        store.record_screenings([screening(screening_id="after-close")])
 
 
 def test_a_turn_held_elsewhere_fails_after_the_timeout(tmp_path: Path) -> None:
