@@ -16,8 +16,9 @@ own commit is on disk: frames still in the log are flushed by this call, and fra
 checkpoint has meanwhile moved into the database file were flushed by that checkpoint (SQLite
 flushes the log before it checkpoints and the database file after, in NORMAL too).
 
-Each thread has its own connection (sqlite3 connections must not be used by two threads at
-once; gunicorn's gthread workers answer on several threads), and a forked child opens new ones
+Each thread reads through its own connection (sqlite3 connections must not be used by two
+threads at once; gunicorn's gthread workers answer on several threads), a process writes
+through one connection taken only under the writers' lock, and a forked child opens new ones
 rather than use its parent's.
 
 Several workers on one machine learn of a new list version by polling: `listen_versions` runs a
