@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import uuid
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -32,6 +31,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         bulk,
         docs,
         health,
+        lane,
         lists,
         observe,
         portcalls,
@@ -59,8 +59,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     @app.before_request
     def _request_id() -> None:
-        incoming = request.headers.get("X-Request-Id", "")
-        g.request_id = incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
+        g.request_id = observe.request_id(request.headers.get("X-Request-Id", ""))
 
     ring = KeyRing(settings.keys_path)
     check_open_serving(settings, ring)
@@ -90,6 +89,12 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    if limiter is None and not settings.log_queries:
+        # Plain single screenings are answered beside Flask (service/web/lane.py); a rate limit
+        # and LOG_QUERIES are Flask hooks' work, so with either every request goes through them.
+        app.wsgi_app = lane.ScreenLane(  # type: ignore[method-assign]
+            app.wsgi_app, state, ring, settings.max_body_bytes
+        )
     return app
 
 

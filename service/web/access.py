@@ -27,11 +27,11 @@ def required_scope(rule: str, method: str) -> Scope | None:
     return "admin"
 
 
-def presented_key() -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header[:7].lower() == "bearer ":
-        return header[7:].strip() or None
-    return request.headers.get("X-API-Key") or None
+def presented_key(authorization: str, x_api_key: str | None) -> str | None:
+    """The API key in a request's `Authorization: Bearer` or `X-API-Key` header."""
+    if authorization[:7].lower() == "bearer ":
+        return authorization[7:].strip() or None
+    return x_api_key or None
 
 
 def install(app: Flask, ring: KeyRing, limiter: RateLimiter | None) -> None:
@@ -45,7 +45,9 @@ def install(app: Flask, ring: KeyRing, limiter: RateLimiter | None) -> None:
         if scope is None:
             return
         if ring.enabled:
-            key = presented_key()
+            key = presented_key(
+                request.headers.get("Authorization", ""), request.headers.get("X-API-Key")
+            )
             caller = ring.authenticate(key) if key else None
             if caller is None:
                 raise ApiProblem(

@@ -8,13 +8,15 @@ its record.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from flask import Response, g
 
+from service.auth import Caller
 from service.screening import Outcome
 from service.store import ScreeningKind, ScreeningRecord, StoreError
+from service.store.group import GroupCommit
 from service.web.errors import ApiProblem
 from service.web.http import state
 
@@ -26,8 +28,9 @@ def record_for(
     kind: ScreeningKind,
     job_id: str | None = None,
     row: int | None = None,
+    caller: Caller | Literal["this request's"] | None = "this request's",
 ) -> ScreeningRecord:
-    return records_for([(outcome, request, answer_json)], kind, job_id, row)[0]
+    return records_for([(outcome, request, answer_json)], kind, job_id, row, caller)[0]
 
 
 def records_for(
@@ -35,12 +38,13 @@ def records_for(
     kind: ScreeningKind,
     job_id: str | None = None,
     row: int | None = None,
+    caller: Caller | Literal["this request's"] | None = "this request's",
 ) -> list[ScreeningRecord]:
-    """The records of screenings answered to this request's caller: (outcome, the request as
-    received, the answer's JSON text) each. A batch's items share the caller and, answered
-    from one index, the list versions, which are worked out once."""
-    caller = g.get("caller")
-    key_id = caller.key_id if caller is not None else None
+    """The records of screenings answered to `caller` (by default this Flask request's):
+    (outcome, the request as received, the answer's JSON text) each. A batch's items share the
+    caller and, answered from one index, the list versions, which are worked out once."""
+    who = g.get("caller") if caller == "this request's" else caller
+    key_id = who.key_id if isinstance(who, Caller) else None
     versions: dict[int, dict[str, str]] = {}
     out = []
     for outcome, request, answer_json in answered:
@@ -65,10 +69,11 @@ def records_for(
     return out
 
 
-def store(records: Sequence[ScreeningRecord]) -> None:
-    """Keep the records, or answer 503: a result that was not recorded is never sent."""
+def store(records: Sequence[ScreeningRecord], recorder: GroupCommit | None = None) -> None:
+    """Keep the records (through this app's recorder by default), or answer 503: a result
+    that was not recorded is never sent."""
     try:
-        state().recorder.record(records)
+        (recorder or state().recorder).record(records)
     except StoreError as exc:
         raise ApiProblem(
             503,

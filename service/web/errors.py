@@ -12,6 +12,9 @@ log = logging.getLogger("service.web")
 
 PROBLEM_JSON = "application/problem+json"
 VALIDATION_TYPE = "urn:vessel-screen:problem:validation"
+INTERNAL_DETAIL = (
+    "The service failed to answer this request; it has been logged with its request id."
+)
 
 
 class ApiProblem(Exception):
@@ -43,16 +46,27 @@ def problem(
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    request_id = g.get("request_id")
-    if request_id:
-        body["request_id"] = request_id
+    body = problem_body(status, title, detail, type_, errors, g.get("request_id"))
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def problem_body(
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    errors: dict[str, Any] | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if errors is not None:
+        body["errors"] = errors
+    if request_id:
+        body["request_id"] = request_id
+    return body
 
 
 def validation_problem(errors: dict[str, Any]) -> ApiProblem:
@@ -67,6 +81,12 @@ def _logged(status: int, title: str, cause: BaseException | None = None) -> None
     (X-Request-Id); never the body, which may be confidential."""
     rid = g.get("request_id", "-")
     where = f"{request.method} {request.path}" if has_request_context() else "-"
+    log_problem(rid, where, status, title, cause)
+
+
+def log_problem(
+    rid: str, where: str, status: int, title: str, cause: BaseException | None = None
+) -> None:
     if status >= 500:
         log.error("%s %s -> %d %s", rid, where, status, title, exc_info=cause)
     else:
@@ -98,11 +118,7 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(exc: Exception) -> Response:
         original = getattr(exc, "original_exception", None) or exc
         _logged(500, "Internal Server Error", original)
-        return problem(
-            500,
-            "Internal Server Error",
-            "The service failed to answer this request; it has been logged with its request id.",
-        )
+        return problem(500, "Internal Server Error", INTERNAL_DETAIL)
 
 
 def _plain_detail(exc: HTTPException) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from typing import Any
 
 import orjson
@@ -19,6 +20,7 @@ from flask import Blueprint, Flask, Request, Response, g, has_request_context, r
 from flask.ctx import _AppCtxGlobals
 
 from service import metrics
+from service.auth import Caller
 from service.web.http import state
 
 access_log = logging.getLogger("service.access")
@@ -35,6 +37,11 @@ def metrics_text() -> Response:
     index = state().index
     body = metrics.exposition(() if index is None else index.lists)
     return Response(body, content_type=metrics.CONTENT_TYPE)
+
+
+def request_id(incoming: str) -> str:
+    """The caller's X-Request-Id when it is a sensible length, else a new one."""
+    return incoming if 0 < len(incoming) <= 64 else uuid.uuid4().hex
 
 
 class RequestIdFilter(logging.Filter):
@@ -71,33 +78,46 @@ def install(app: Flask, log_queries: bool) -> None:
             line = _line(req, ctx, route, status, log_queries)
         if response.is_streamed:
             # The answer is still to be written (a CSV file's rows): count it when it ends.
-            response.call_on_close(lambda: _done(started, route, method, status, line))
+            response.call_on_close(lambda: done(started, route, method, status, line))
         else:
-            _done(started, route, method, status, line)
+            done(started, route, method, status, line)
         return response
 
 
 def _line(
     req: Request, ctx: _AppCtxGlobals, route: str, status: int, log_queries: bool
 ) -> dict[str, Any]:
-    caller = ctx.get("caller")
-    keyed = caller is not None and caller.key_id is not None
-    line: dict[str, Any] = {
-        "event": "request",
-        "request_id": ctx.get("request_id"),
-        "method": req.method,
-        "route": route,
-        "status": status,
-        "key": caller.name if keyed else None,
-        "key_id": caller.key_id if keyed else None,
-        "remote_addr": req.remote_addr,
-    }
+    line = request_line(
+        ctx.get("request_id"), req.method, route, status, ctx.get("caller"), req.remote_addr
+    )
     if log_queries:
         line["path"] = req.full_path if req.query_string else req.path
         body = ctx.get("logged_body")
         if body:
             line["query"] = _query(body)
     return line
+
+
+def request_line(
+    request_id: str | None,
+    method: str,
+    route: str,
+    status: int,
+    caller: Caller | None,
+    remote_addr: str | None,
+) -> dict[str, Any]:
+    """A request's log line, less its duration (see `done`)."""
+    key = caller if caller is not None and caller.key_id is not None else None
+    return {
+        "event": "request",
+        "request_id": request_id,
+        "method": method,
+        "route": route,
+        "status": status,
+        "key": key.name if key else None,
+        "key_id": key.key_id if key else None,
+        "remote_addr": remote_addr,
+    }
 
 
 def _query(body: bytes) -> Any:
@@ -109,9 +129,8 @@ def _query(body: bytes) -> Any:
     return body[:QUERY_LOG_MAX].decode(errors="replace")
 
 
-def _done(
-    started: float, route: str, method: str, status: int, line: dict[str, Any] | None
-) -> None:
+def done(started: float, route: str, method: str, status: int, line: dict[str, Any] | None) -> None:
+    """Count a finished request and write its log line, timed from `started`."""
     seconds = time.perf_counter() - started
     metrics.observe_request(route, method, status, seconds)
     if line is not None:

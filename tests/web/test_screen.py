@@ -209,17 +209,21 @@ def test_each_error_is_logged_once_with_its_request_id(
     assert not any("SECRET NAME" in line for line in lines)
 
 
+# A plain body is answered by the fast lane (service/web/lane.py), the other by the Flask route.
+@pytest.mark.parametrize("body", [{"name": "LADY R"}, {"name": "LADY R", "limit": 5}])
 def test_an_internal_failure_is_a_500_problem_without_a_trace(
-    sample_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    sample_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, body
 ) -> None:  # type: ignore[no-untyped-def]
+    from service.web import lane
     from service.web import screen as screen_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal detail that must not leak")
 
     monkeypatch.setattr(screen_module, "run", boom)
+    monkeypatch.setattr(lane, "run", boom)
     answer = sample_app.test_client().post(
-        "/v1/screen", json={"name": "LADY R"}, headers={"X-Request-Id": "rid-500"}
+        "/v1/screen", json=body, headers={"X-Request-Id": "rid-500"}
     )
     assert answer.status_code == 500
     assert answer.mimetype == "application/problem+json"
