@@ -11,12 +11,18 @@ Each round measures screens per second at concurrency 16 (and its p99) of every 
 the other, then the p50 at concurrency 1 of each. Target (issue 5): recording cuts
 single-screening throughput by at most 30%.
 
+`--decompose` adds two modes that split the cost (`benchmarks/gunicorn_stand_in_store.py`): the
+recorder with a stand-in store whose commits return at once (the cost of the recording
+machinery alone), and one whose commits block for `--stand-in-ms` (default 1.5, a flush to disk
+under load on a virtual disk) without doing any work (the cost of a request waiting on a flush).
+
 The verdict is the median over rounds of each round's own ratio (a mode's c16 rate over the
 control's in the same round), printed with its range: on a shared host whose speed drifts for
 seconds at a time, a ratio of two runs taken seconds apart is steadier than the ratio of two
 medians taken over the whole run (both are printed).
 
 Usage: python benchmarks/audit_overhead.py [--lists DIR] [--seconds S] [--rounds R]
+       [--decompose [--stand-in-ms MS]]
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ QUERIES = [
     {"name": "ЛЕДИ Р"},
 ]
 CONTROL = "benchmarks/gunicorn_unrecorded.py"
+STAND_IN = "benchmarks/gunicorn_stand_in_store.py"
 TARGET_CUT = 0.30
 
 
@@ -57,6 +64,10 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, help="gunicorn threads a worker (default: gunicorn.conf.py's)"
     )
+    parser.add_argument("--decompose", action="store_true", help="add the two stand-in store modes")
+    parser.add_argument(
+        "--stand-in-ms", type=float, default=1.5, help="the blocking stand-in's commit"
+    )
     args = parser.parse_args()
     if not Path(harness.WRK).exists():
         raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it as root)")
@@ -69,6 +80,12 @@ def main() -> int:
         "SQLite FULL": ({}, "gunicorn.conf.py"),
         "SQLite NORMAL": ({"SQLITE_SYNCHRONOUS": "NORMAL"}, "gunicorn.conf.py"),
     }
+    if args.decompose:
+        modes["instant commit"] = ({"STAND_IN_COMMIT_MS": "0"}, STAND_IN)
+        modes[f"{args.stand_in_ms:g} ms commit"] = (
+            {"STAND_IN_COMMIT_MS": str(args.stand_in_ms)},
+            STAND_IN,
+        )
     dbname = f"vs_bench_{uuid.uuid4().hex}"
     try:
         with psycopg.connect(ADMIN, autocommit=True, connect_timeout=3) as admin:
