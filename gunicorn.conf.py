@@ -48,9 +48,12 @@ bind = f"{_settings.host}:{_settings.port}"
 workers = _settings.workers
 # Threads give HTTP keep-alive (the sync worker closes every connection, which costs callers a
 # TCP handshake per screening) and let a worker answer health checks during a long upload.
-# THREADS (default 8): while a thread waits for its audit record to be flushed, others screen
-# and their records join the next flush (SQLite FULL at c16: -35% of the unrecorded rate with
-# 4 threads, -26% with 8).
+# THREADS (default 16): while a thread waits for its audit record to be flushed, others screen
+# and their records join the next flush. And a worker holding more keep-alive connections than
+# threads hands every connection back to its poller after each answer (service/worker.py), the
+# slow path: the kernel does not split callers' connections evenly between workers (9 or 10 of
+# 16 on one worker was common), so 8 threads a worker sent about 3 of 4 of that worker's
+# screenings down it at c16; 16 threads keep it for up to 16 connections a worker.
 # gthread, keeping a busy keep-alive connection on its thread (service/worker.py).
 worker_class = "service.worker.KeepAliveThreadWorker"
 threads = _settings.threads

@@ -35,9 +35,10 @@ SETTINGS: dict[str, Setting] = {
     "workers": Setting("WORKERS", "2", "Number of gunicorn worker processes."),
     "threads": Setting(
         "THREADS",
-        "8",
-        "Threads per gunicorn worker: requests one worker answers at once. A thread waiting "
-        "for its record to reach the disk or the database lets another one screen.",
+        "16",
+        "Threads per gunicorn worker: requests one worker answers at once, and keep-alive "
+        "connections it serves without handing them back and forth to its poller. A thread "
+        "waiting for its record to reach the disk or the database lets another one screen.",
     ),
     "lists_dir": Setting(
         "LISTS_DIR",
