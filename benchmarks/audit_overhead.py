@@ -21,13 +21,21 @@ control's in the same round), printed with its range: on a shared host whose spe
 seconds at a time, a ratio of two runs taken seconds apart is steadier than the ratio of two
 medians taken over the whole run (both are printed).
 
+`--database-core` measures as if PostgreSQL ran on a machine of its own, as it does in
+production: the local PostgreSQL server's processes are moved to the last core for the run (and
+put back after), and the services and `wrk`, every mode's alike, to the others. On a 2-core
+machine the server's own work (about 0.16 ms of CPU a screening) otherwise comes out of the
+cores the service and its control share, which no deployment with a database server elsewhere
+pays. Needs a local server whose processes this user may move (root, or the server's user).
+
 Usage: python benchmarks/audit_overhead.py [--lists DIR] [--seconds S] [--rounds R]
-       [--decompose [--stand-in-ms MS]]
+       [--decompose [--stand-in-ms MS]] [--database-core]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import statistics
@@ -68,6 +76,11 @@ def main() -> int:
     parser.add_argument(
         "--stand-in-ms", type=float, default=1.5, help="the blocking stand-in's commit"
     )
+    parser.add_argument(
+        "--database-core",
+        action="store_true",
+        help="the PostgreSQL server on the last core, the services and wrk on the others",
+    )
     args = parser.parse_args()
     if not Path(harness.WRK).exists():
         raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it as root)")
@@ -97,6 +110,18 @@ def main() -> int:
     except psycopg.Error as exc:
         print(f"PostgreSQL not measured: {exc}")
         dbname = ""
+
+    moved: dict[int, set[int]] = {}
+    layout = ""
+    if args.database_core:
+        if not dbname:
+            raise SystemExit("--database-core needs the PostgreSQL server on 127.0.0.1")
+        moved = move_database_server(ADMIN)
+        service_cores = os.sched_getaffinity(0)
+        layout = (
+            f"services and wrk on cores {sorted(service_cores)}, the PostgreSQL server on core "
+            f"{sorted(moved[0] - service_cores)}"
+        )
 
     servers: dict[str, harness.Server] = {}
     figures: dict[str, dict[str, list[float]]] = {
@@ -128,6 +153,7 @@ def main() -> int:
     finally:
         for server in servers.values():
             harness.stop_server(server)
+        put_back(moved)
         if dbname:
             with psycopg.connect(ADMIN, autocommit=True) as admin:
                 admin.execute(
@@ -148,6 +174,8 @@ def main() -> int:
         f"gunicorn 2 workers, lists {args.lists}; medians of {args.rounds} rounds of "
         f"{args.seconds} s, modes alternated, wrk on the same machine"
     )
+    if moved:
+        print(layout)
     print(
         f"{'store':14} {'c16 screens/s':>14} {'vs none':>8} {'paired':>8} {'paired range':>16} "
         f"{'c16 p99':>9} {'c1 p50':>8}  target"
@@ -165,6 +193,58 @@ def main() -> int:
             json.dumps({"medians": medians, "runs": figures, "paired": paired}, indent=1)
         )
     return 0
+
+
+def database_server_pids(url: str) -> list[int]:
+    """The local PostgreSQL server's processes: the postmaster (the parent of the backend that
+    serves a connection to `url`) and its children."""
+    with psycopg.connect(url, connect_timeout=3) as conn:
+        row = conn.execute("SELECT pg_backend_pid()").fetchone()
+        assert row is not None
+        backend = int(row[0])
+    status = Path(f"/proc/{backend}/status").read_text()
+    postmaster = int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
+    if Path(f"/proc/{postmaster}/comm").read_text().strip() not in ("postgres", "postmaster"):
+        raise SystemExit(f"process {postmaster}, the parent of backend {backend}, is not postgres")
+    return [postmaster, *harness.child_pids(postmaster)]
+
+
+def move_database_server(url: str) -> dict[int, set[int]]:
+    """Move the server to the last core and this process (so the services and wrk it starts)
+    to the others; each moved process's former cores, for `put_back`. New backends are forked
+    by the postmaster and start on its core."""
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        raise SystemExit("--database-core needs 2 cores or more")
+    last = max(cores)
+    moved: dict[int, set[int]] = {0: cores}
+    try:
+        for pid in database_server_pids(url):
+            try:
+                before = os.sched_getaffinity(pid)
+                os.sched_setaffinity(pid, {last})
+            except ProcessLookupError:  # a backend that ended meanwhile
+                continue
+            moved[pid] = before
+    except BaseException:
+        put_back(moved)
+        raise
+    os.sched_setaffinity(0, cores - {last})
+    return moved
+
+
+def put_back(moved: dict[int, set[int]]) -> None:
+    """Every process `move_database_server` moved, and every backend the server forked since,
+    on its former cores again."""
+    if not moved:
+        return
+    postmaster = next((pid for pid in moved if pid != 0), None)
+    if postmaster is not None:
+        for pid in harness.child_pids(postmaster):
+            moved.setdefault(pid, moved[postmaster])
+    for pid, cores in moved.items():
+        with contextlib.suppress(ProcessLookupError):  # ended meanwhile
+            os.sched_setaffinity(pid, cores)
 
 
 if __name__ == "__main__":

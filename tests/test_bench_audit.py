@@ -1,0 +1,67 @@
+"""benchmarks/audit_overhead.py --database-core: the local PostgreSQL server is found, moved to
+a core of its own for the run, and every process of it is put back afterwards."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+import audit_overhead
+
+
+def _local(url: str) -> None:
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost"):
+        pytest.skip("the PostgreSQL server is not on this machine")
+
+
+def _backend(conn: psycopg.Connection) -> int:
+    row = conn.execute("SELECT pg_backend_pid()").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_server_is_its_postmaster_and_every_process_it_forked(pg_admin_url: str) -> None:
+    _local(pg_admin_url)
+    with psycopg.connect(pg_admin_url) as held:
+        pids = audit_overhead.database_server_pids(pg_admin_url)
+        assert Path(f"/proc/{pids[0]}/comm").read_text().strip() in ("postgres", "postmaster")
+        assert _backend(held) in pids[1:]
+    assert os.getpid() not in pids
+
+
+def test_the_server_gets_the_last_core_and_every_process_is_put_back(pg_admin_url: str) -> None:
+    _local(pg_admin_url)
+    cores = os.sched_getaffinity(0)
+    if len(cores) < 2:
+        pytest.skip("needs 2 cores")
+    before = {
+        pid: os.sched_getaffinity(pid) for pid in audit_overhead.database_server_pids(pg_admin_url)
+    }
+    postmaster = next(iter(before))
+    with psycopg.connect(pg_admin_url) as held:
+        try:
+            moved = audit_overhead.move_database_server(pg_admin_url)
+        except PermissionError:
+            pytest.skip("this user may not move the server's processes")
+        try:
+            assert os.sched_getaffinity(postmaster) == {max(cores)}
+            assert os.sched_getaffinity(_backend(held)) == {max(cores)}
+            assert os.sched_getaffinity(0) == cores - {max(cores)}
+            with psycopg.connect(pg_admin_url) as during:  # forked while moved
+                born_during = _backend(during)
+                assert os.sched_getaffinity(born_during) == {max(cores)}
+                audit_overhead.put_back(moved)
+                moved = {}
+                assert os.sched_getaffinity(born_during) == before[postmaster]
+        finally:
+            audit_overhead.put_back(moved)
+        assert os.sched_getaffinity(_backend(held)) == before[postmaster]
+    assert os.sched_getaffinity(0) == cores
+    assert os.sched_getaffinity(postmaster) == before[postmaster]
