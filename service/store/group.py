@@ -27,15 +27,28 @@ FAIL_FAST_SECONDS = 1.0
 
 
 class _Caller:
-    """One caller's records, and what became of them."""
+    """One caller's records, and what became of them.
 
-    __slots__ = ("error", "leads", "records", "woken")
+    `asleep` is a lock taken at creation: a waiting caller blocks acquiring it again and is
+    woken by its release, one wake-up in C. An Event does the same through a Condition written
+    in Python (about 5 us more a caller, alone), and a woken waiter must then take back the
+    Condition's lock, which its waker may still hold: a second sleep and wake-up, on the path
+    of every answer."""
+
+    __slots__ = ("asleep", "error", "leads", "records")
 
     def __init__(self, records: Sequence[ScreeningRecord]) -> None:
         self.records = records
-        self.woken = threading.Event()
+        self.asleep = threading.Lock()
+        self.asleep.acquire()
         self.error: BaseException | None = None
         self.leads = False  # woken to write the next group, its own records first
+
+    def wait(self) -> None:
+        self.asleep.acquire()
+
+    def wake(self) -> None:
+        self.asleep.release()
 
 
 class GroupCommit:
@@ -60,7 +73,7 @@ class GroupCommit:
             leads = not self._writing
             self._writing = True
         if not leads:
-            me.woken.wait()
+            me.wait()
             leads = me.leads
         if leads:
             self._write_group()
@@ -85,12 +98,12 @@ class GroupCommit:
             for caller in group:
                 caller.error = exc
         for caller in group[1:]:
-            caller.woken.set()
+            caller.wake()
         with self._lock:
             if self._queue:
                 following = self._queue[0]
                 following.leads = True
-                following.woken.set()
+                following.wake()
             else:
                 self._writing = False
 
