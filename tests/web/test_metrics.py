@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask import Flask
@@ -157,6 +158,28 @@ def test_label_children_are_resolved_once_per_route_method_and_status(
     metrics.observe_request("/v1/screen", "STEEP", 400, 0.001)
     assert resolved == [("/v1/screen", "POST", "200"), ("/v1/screen", "other", "400")]
     assert len(metrics._request_children) == 2  # a client's made-up methods share one entry
+
+
+def test_screening_label_children_are_resolved_once_per_kind_and_decision(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    resolved: list[tuple[str, ...]] = []
+    labels = metrics.SCREENINGS.labels
+
+    def counting(*values: str) -> object:
+        resolved.append(values)
+        return labels(*values)
+
+    monkeypatch.setattr(metrics.SCREENINGS, "labels", counting)
+    monkeypatch.setattr(metrics, "_screening_children", {})
+    lone = SimpleNamespace(kind="single", decision="match")
+    batch = [SimpleNamespace(kind="batch", decision=d) for d in ("match", "clear", "match")]
+    before = metrics.SCREENINGS.labels("batch", "match")._value.get()
+    for _ in range(3):
+        metrics.count_screenings([lone])  # type: ignore[list-item]
+        metrics.count_screenings(batch)  # type: ignore[arg-type]
+    assert sorted(resolved[1:]) == [("batch", "clear"), ("batch", "match"), ("single", "match")]
+    assert metrics.SCREENINGS.labels("batch", "match")._value.get() - before == 6
 
 
 def test_counts_add_up_across_two_gunicorn_workers(tmp_path: Path) -> None:
