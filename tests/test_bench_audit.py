@@ -1,8 +1,10 @@
-"""benchmarks/audit_overhead.py --database-core: the local PostgreSQL server is found, moved to
-a core of its own for the run, and every process of it is put back afterwards."""
+"""benchmarks/audit_overhead.py: its control answers and counts screenings but records none;
+with --database-core the local PostgreSQL server is found, moved to a core of its own for the
+run, and every process of it is put back afterwards."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -14,6 +16,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import audit_overhead
+from harness import launch, stop_server
+
+from tests.conftest import BUNDLED_LISTS
+from tests.served import call, isolated_env
 
 
 def _local(url: str) -> None:
@@ -25,6 +31,27 @@ def _backend(conn: psycopg.Connection) -> int:
     row = conn.execute("SELECT pg_backend_pid()").fetchone()
     assert row is not None
     return int(row[0])
+
+
+def test_the_control_answers_and_counts_its_screenings_but_records_none(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path / "data") | {"DRAIN_SECONDS": "0"}
+    server = launch(BUNDLED_LISTS, 1, env, config=audit_overhead.CONTROL)
+    try:
+        status, body = call(server.port, "POST", "/v1/screen", {"name": "LADY R"})
+        assert status == 200
+        screening_id = json.loads(body)["screening_id"]
+        status, _ = call(server.port, "GET", f"/v1/screenings/{screening_id}")
+        assert status == 404
+        status, text = call(server.port, "GET", "/metrics")
+        assert status == 200
+        counted = [
+            line
+            for line in text.decode().splitlines()
+            if line.startswith("vessel_screen_screenings_total{") and 'kind="single"' in line
+        ]
+        assert sum(float(line.rsplit(" ", 1)[1]) for line in counted) == 1
+    finally:
+        stop_server(server)
 
 
 def test_the_server_is_its_postmaster_and_every_process_it_forked(pg_admin_url: str) -> None:
