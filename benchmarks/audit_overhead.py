@@ -202,7 +202,8 @@ def database_server_pids(url: str) -> list[int]:
         row = conn.execute("SELECT pg_backend_pid()").fetchone()
         assert row is not None
         backend = int(row[0])
-    status = Path(f"/proc/{backend}/status").read_text()
+        # Read while the connection is open: its backend exits when it closes.
+        status = Path(f"/proc/{backend}/status").read_text()
     postmaster = int(next(x for x in status.splitlines() if x.startswith("PPid:")).split()[1])
     if Path(f"/proc/{postmaster}/comm").read_text().strip() not in ("postgres", "postmaster"):
         raise SystemExit(f"process {postmaster}, the parent of backend {backend}, is not postgres")
