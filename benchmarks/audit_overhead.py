@@ -21,6 +21,11 @@ control's in the same round), printed with its range: on a shared host whose spe
 seconds at a time, a ratio of two runs taken seconds apart is steadier than the ratio of two
 medians taken over the whole run (both are printed).
 
+Each c16 run also splits the machine's core time per screening (from /proc): the service's
+processes, the PostgreSQL server's, cores left idle (or waiting for I/O), and the rest (wrk,
+the kernel's own threads). It shows where a mode's throughput went: work added, or cores that
+sat idle while answers waited for their commits.
+
 `--database-core` measures as if PostgreSQL ran on a machine of its own, as it does in
 production: the local PostgreSQL server's processes are moved to the last core for the run (and
 put back after), and the services and `wrk`, every mode's alike, to the others. On a 2-core
@@ -127,6 +132,8 @@ def main() -> int:
     figures: dict[str, dict[str, list[float]]] = {
         name: {"rate": [], "p99_ms": [], "c1_p50_ms": []} for name in modes
     }
+    core_us: dict[str, dict[str, list[float]]] = {name: {} for name in modes}
+    postmaster = database_server_pids(ADMIN)[0] if dbname else None
     try:
         for name, (env, config) in modes.items():
             data_dir = Path(tempfile.mkdtemp(prefix="vs-audit-"))
@@ -140,9 +147,13 @@ def main() -> int:
             # The c16 runs of every mode back to back: each round's ratios compare runs taken
             # seconds apart.
             for name, server in servers.items():
+                before = core_seconds(server, postmaster)
                 busy = harness.run_wrk(server.port, script, 2, 16, args.seconds)
+                after = core_seconds(server, postmaster)
                 if busy.errors:
                     raise RuntimeError(f"{name}: {busy.errors} failed requests")
+                for part, spent in per_screening(before, after, busy.requests).items():
+                    core_us[name].setdefault(part, []).append(spent)
                 figures[name]["rate"].append(busy.rate)
                 figures[name]["p99_ms"].append(busy.p99_ms)
             for name, server in servers.items():
@@ -188,11 +199,52 @@ def main() -> int:
             f"{name:14} {m['rate']:14.0f} {m['rate'] / base - 1:8.1%} {-cut:8.1%} {spread:>16} "
             f"{m['p99_ms']:7.2f}ms {m['c1_p50_ms']:6.2f}ms  {verdict}"
         )
+    print(
+        f"\ncore time per c16 screening, us (medians): {'service':>8} {'database':>9} "
+        f"{'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13}"
+    )
+    split = {n: {k: statistics.median(v) for k, v in parts.items()} for n, parts in core_us.items()}
+    for name, m in split.items():
+        busy_more = m["busy"] / split["no store"]["busy"] - 1
+        print(
+            f"{name:42} {m['service']:8.0f} {m['database']:9.0f} {m['idle']:6.0f} "
+            f"{m['rest']:6.0f} {m['busy']:6.0f} {busy_more:13.1%}"
+        )
     if args.json:
         args.json.write_text(
-            json.dumps({"medians": medians, "runs": figures, "paired": paired}, indent=1)
+            json.dumps(
+                {"medians": medians, "runs": figures, "paired": paired, "core_us": core_us},
+                indent=1,
+            )
         )
     return 0
+
+
+def core_seconds(server: harness.Server, postmaster: int | None) -> dict[str, float]:
+    """Core seconds so far: the service's processes (gunicorn's master and workers), the
+    PostgreSQL server's (none without one), idle, and the whole machine."""
+    idle, machine = harness.machine_seconds()
+    database = 0.0
+    if postmaster is not None:
+        database = harness.cpu_seconds([postmaster, *harness.child_pids(postmaster)])
+    pid = server.proc.pid
+    service = harness.cpu_seconds([pid, *harness.child_pids(pid)])
+    return {"service": service, "database": database, "idle": idle, "machine": machine}
+
+
+def per_screening(
+    before: dict[str, float], after: dict[str, float], screenings: int
+) -> dict[str, float]:
+    """Microseconds of core time per screening between two `core_seconds`: service, database,
+    idle, the rest (wrk, the kernel's threads, other processes) and busy (all but idle). A
+    backend that ended between the two takes its time with it; the service's connections stay
+    open through a run, so that leaves out only a connection opened and closed meanwhile."""
+    spent = {part: after[part] - before[part] for part in before}
+    parts = {part: spent[part] for part in ("service", "database", "idle")}
+    parts["rest"] = max(0.0, spent["machine"] - sum(parts.values()))
+    parts["busy"] = spent["machine"] - spent["idle"]
+    n = max(screenings, 1)
+    return {part: 1e6 * seconds / n for part, seconds in parts.items()}
 
 
 def database_server_pids(url: str) -> list[int]:

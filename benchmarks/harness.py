@@ -251,6 +251,29 @@ def memory_kib(pid: int) -> dict[str, int]:
     return values
 
 
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """CPU time (user and system, all threads) the processes `pids` have used so far; a
+    process that has ended counts nothing."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            # utime and stime are the 12th and 13th fields after the command name's ')'.
+            after_comm = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while we looked
+            continue
+        total += int(after_comm[11]) + int(after_comm[12])
+    return total / tick
+
+
+def machine_seconds() -> tuple[float, float]:
+    """(idle, all) core seconds since boot, summed over the cores, from /proc/stat. Idle
+    includes waiting for I/O: a core with nothing to run either way."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (fields[3] + fields[4]) / tick, sum(fields) / tick
+
+
 def pss_kib(pid: int) -> int:
     """Proportional set size: pages shared with other processes (preload_app's copy-on-write
     index) count in part, so the workers' PSS add up to what they really take together."""

@@ -1,11 +1,13 @@
 """benchmarks/audit_overhead.py: its control answers and counts screenings but records none;
 with --database-core the local PostgreSQL server is found, moved to a core of its own for the
-run, and every process of it is put back afterwards."""
+run, and every process of it is put back afterwards; core time is read from /proc and split per
+screening."""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -16,6 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 
 import audit_overhead
+import harness
 from harness import launch, stop_server
 
 from tests.conftest import BUNDLED_LISTS
@@ -92,3 +95,32 @@ def test_the_server_gets_the_last_core_and_every_process_is_put_back(pg_admin_ur
         assert os.sched_getaffinity(_backend(held)) == before[postmaster]
     assert os.sched_getaffinity(0) == cores
     assert os.sched_getaffinity(postmaster) == before[postmaster]
+
+
+def test_a_process_that_spins_shows_its_cpu_time_and_the_machine_counts_it_busy() -> None:
+    spin = (
+        "import sys, time\n"
+        "while time.process_time() < 0.3: pass\n"
+        "sys.stdout.write('spun\\n'); sys.stdout.flush(); sys.stdin.read()\n"
+    )
+    idle_before, all_before = harness.machine_seconds()
+    with subprocess.Popen(
+        [sys.executable, "-c", spin], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "spun\n"
+        spent = harness.cpu_seconds([child.pid])
+        idle_after, all_after = harness.machine_seconds()
+        child.stdin.close()
+    assert 0.28 <= spent < 5  # clock ticks are 10 ms; the interpreter's start adds a little
+    assert (all_after - all_before) - (idle_after - idle_before) >= 0.28
+    assert harness.cpu_seconds([child.pid]) == 0.0  # ended: counts nothing
+
+
+def test_core_time_is_split_per_screening_and_the_rest_is_what_nobody_named() -> None:
+    before = {"service": 10.0, "database": 2.0, "idle": 100.0, "machine": 500.0}
+    after = {"service": 10.6, "database": 2.1, "idle": 100.2, "machine": 501.0}
+    split = audit_overhead.per_screening(before, after, 1000)
+    assert split == pytest.approx(
+        {"service": 600.0, "database": 100.0, "idle": 200.0, "rest": 100.0, "busy": 800.0}
+    )
