@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -88,6 +89,22 @@ def test_csv_rows_need_a_started_job(store: Store) -> None:
         store.record_screenings([screening(kind="csv", job_id="never-started", row=1)])
     with pytest.raises(ValueError, match="unknown kind"):
         store.record_screenings([screening(kind="bulk")])
+
+
+def test_a_few_rows_with_nulls_numbers_and_other_offsets_come_back_exactly(store: Store) -> None:
+    # A small group takes the recording connection's path (on PostgreSQL, text parameters
+    # through libpq): NULL caller, a job's row number, a time given in another offset.
+    store.start_job("job-3", None, None, T0)
+    eastern = timezone(timedelta(hours=-5))
+    records = [
+        replace(screening(1, kind="csv", job_id="job-3", row=7), caller=None),
+        replace(screening(2), screened_at=T0.astimezone(eastern) + timedelta(microseconds=1)),
+    ]
+    store.record_screenings(records)
+    for record in records:
+        back = store.get_screening(record.screening_id)
+        assert back == record
+        assert back is not None and back.screened_at.utcoffset() == timedelta(0)
 
 
 def test_jobs_record_how_they_ended(store: Store) -> None:
