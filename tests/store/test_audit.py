@@ -7,12 +7,13 @@ import json
 from dataclasses import replace
 from datetime import timedelta, timezone
 
+import psycopg
 import pytest
 
 from service.store import ScreeningRecord, Store, StoreError
 from service.store.sql import ROWS_PER_STATEMENT
 
-from .helpers import T0, later, screening
+from .helpers import T0, Backend, later, screening
 
 
 def test_a_screening_comes_back_exactly_as_it_was_answered(store: Store) -> None:
@@ -149,3 +150,35 @@ def test_the_query_and_list_versions_are_kept_as_json(store: Store) -> None:
     # An answer that is not JSON is refused by the database itself, on both backends.
     with pytest.raises(StoreError):
         store.record_screenings([replace(screening(), response_json="{not json")])
+
+
+def _server_has_lz4(backend: Backend) -> bool:
+    with backend.admin() as conn:
+        if conn.info.server_version < 140000:
+            return False
+        try:
+            conn.execute("CREATE TEMPORARY TABLE lz4_probe (t text COMPRESSION lz4)")
+        except psycopg.errors.FeatureNotSupported:
+            return False
+    return True
+
+
+def test_postgresql_compresses_a_large_answer_with_lz4_and_returns_it_exactly(
+    pg_backend: Backend,
+) -> None:
+    store = pg_backend.open()
+    store.migrate()
+    # A long answer that compresses well, as one with many matches and port calls does.
+    calls = [{"locode": "KPNJN", "arrived_at": f"2024-01-{d:02d}T00:00:00Z"} for d in range(1, 29)]
+    answer = json.dumps({"matches": [{"port_calls": calls}] * 8})
+    record = replace(screening(), response_json=answer)
+    assert len(record.response_json) > 8000
+    store.record_screenings([record])  # the recording connection's path (one row)
+    assert store.get_screening(record.screening_id) == record
+    with pg_backend.admin() as conn:
+        method = conn.execute(
+            "SELECT pg_column_compression(response) FROM screenings WHERE screening_id = %s",
+            (record.screening_id,),
+        ).fetchone()
+    # On a server without lz4 (or before PostgreSQL 14) the migration keeps pglz.
+    assert method == (("lz4",) if _server_has_lz4(pg_backend) else ("pglz",))

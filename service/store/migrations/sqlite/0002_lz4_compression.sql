@@ -1,0 +1,2 @@
+-- PostgreSQL's 0002 changes how that server compresses large values. SQLite stores text as it
+-- is, so there is nothing to do here; the file keeps both dialects' versions in step.
