@@ -77,6 +77,9 @@ def main() -> int:
     parser.add_argument(
         "--threads", type=int, help="gunicorn threads a worker (default: gunicorn.conf.py's)"
     )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn workers of every mode (default 2)"
+    )
     parser.add_argument("--decompose", action="store_true", help="add the two stand-in store modes")
     parser.add_argument(
         "--stand-in-ms", type=float, default=1.5, help="the blocking stand-in's commit"
@@ -140,7 +143,7 @@ def main() -> int:
             full_env = harness.isolated_env(data_dir, env.get("DATABASE_URL", "")) | env
             if args.threads:
                 full_env["GUNICORN_CMD_ARGS"] = f"--threads {args.threads}"
-            servers[name] = harness.launch(args.lists, 2, full_env, config=config)
+            servers[name] = harness.launch(args.lists, args.workers, full_env, config=config)
         for server in servers.values():  # warm-up: first requests, connections, caches
             harness.run_wrk(server.port, script, 2, 16, 2)
         for _ in range(args.rounds):
@@ -182,7 +185,7 @@ def main() -> int:
     }
     print(
         f"\naudit overhead over HTTP, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
-        f"gunicorn 2 workers, lists {args.lists}; medians of {args.rounds} rounds of "
+        f"gunicorn {args.workers} workers, lists {args.lists}; medians of {args.rounds} rounds of "
         f"{args.seconds} s, modes alternated, wrk on the same machine"
     )
     if moved:
@@ -200,15 +203,17 @@ def main() -> int:
             f"{m['p99_ms']:7.2f}ms {m['c1_p50_ms']:6.2f}ms  {verdict}"
         )
     print(
-        f"\ncore time per c16 screening, us (medians): {'service':>8} {'database':>9} "
-        f"{'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13}"
+        f"\ncore time per c16 screening, us (medians): {'service':>8} {'of it sys':>9} "
+        f"{'database':>9} {'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13} "
+        f"{'switches':>9}"
     )
     split = {n: {k: statistics.median(v) for k, v in parts.items()} for n, parts in core_us.items()}
     for name, m in split.items():
         busy_more = m["busy"] / split["no store"]["busy"] - 1
         print(
-            f"{name:42} {m['service']:8.0f} {m['database']:9.0f} {m['idle']:6.0f} "
-            f"{m['rest']:6.0f} {m['busy']:6.0f} {busy_more:13.1%}"
+            f"{name:42} {m['service']:8.0f} {m['service system']:9.0f} {m['database']:9.0f} "
+            f"{m['idle']:6.0f} {m['rest']:6.0f} {m['busy']:6.0f} {busy_more:13.1%} "
+            f"{m['switches']:9.2f}"
         )
     if args.json:
         args.json.write_text(
@@ -221,30 +226,43 @@ def main() -> int:
 
 
 def core_seconds(server: harness.Server, postmaster: int | None) -> dict[str, float]:
-    """Core seconds so far: the service's processes (gunicorn's master and workers), the
-    PostgreSQL server's (none without one), idle, and the whole machine."""
+    """Core seconds so far: the service's processes (gunicorn's master and workers), of that
+    the kernel's share (system time), the PostgreSQL server's (none without one), idle, and the
+    whole machine; and the service's threads' voluntary context switches."""
     idle, machine = harness.machine_seconds()
     database = 0.0
     if postmaster is not None:
         database = harness.cpu_seconds([postmaster, *harness.child_pids(postmaster)])
-    pid = server.proc.pid
-    service = harness.cpu_seconds([pid, *harness.child_pids(pid)])
-    return {"service": service, "database": database, "idle": idle, "machine": machine}
+    pids = [server.proc.pid, *harness.child_pids(server.proc.pid)]
+    user, system = harness.cpu_split(pids)
+    return {
+        "service": user + system,
+        "service system": system,
+        "database": database,
+        "idle": idle,
+        "machine": machine,
+        "switches": float(harness.voluntary_switches(pids)),
+    }
 
 
 def per_screening(
     before: dict[str, float], after: dict[str, float], screenings: int
 ) -> dict[str, float]:
-    """Microseconds of core time per screening between two `core_seconds`: service, database,
-    idle, the rest (wrk, the kernel's threads, other processes) and busy (all but idle). A
-    backend that ended between the two takes its time with it; the service's connections stay
-    open through a run, so that leaves out only a connection opened and closed meanwhile."""
+    """Per screening between two `core_seconds`: microseconds of core time of the service (and
+    of that its system time), the database, idle, the rest (wrk, the kernel's threads, other
+    processes) and busy (all but idle); and the service's voluntary context switches (a count,
+    not microseconds). A backend that ended between the two takes its time with it; the
+    service's connections stay open through a run, so that leaves out only a connection opened
+    and closed meanwhile."""
     spent = {part: after[part] - before[part] for part in before}
-    parts = {part: spent[part] for part in ("service", "database", "idle")}
-    parts["rest"] = max(0.0, spent["machine"] - sum(parts.values()))
+    parts = {part: spent[part] for part in ("service", "service system", "database", "idle")}
+    named = spent["service"] + spent["database"] + spent["idle"]
+    parts["rest"] = max(0.0, spent["machine"] - named)
     parts["busy"] = spent["machine"] - spent["idle"]
     n = max(screenings, 1)
-    return {part: 1e6 * seconds / n for part, seconds in parts.items()}
+    split = {part: 1e6 * seconds / n for part, seconds in parts.items()}
+    split["switches"] = spent["switches"] / n
+    return split
 
 
 def database_server_pids(url: str) -> list[int]:

@@ -254,16 +254,44 @@ def memory_kib(pid: int) -> dict[str, int]:
 def cpu_seconds(pids: Sequence[int]) -> float:
     """CPU time (user and system, all threads) the processes `pids` have used so far; a
     process that has ended counts nothing."""
+    user, system = cpu_split(pids)
+    return user + system
+
+
+def cpu_split(pids: Sequence[int]) -> tuple[float, float]:
+    """(user, system) CPU seconds, all threads, the processes `pids` have used so far; a
+    process that has ended counts nothing. System time is the kernel working for them: system
+    calls, waking and switching threads, the loopback network."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    user = system = 0
     for pid in pids:
         try:
             # utime and stime are the 12th and 13th fields after the command name's ')'.
             after_comm = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:  # ended while we looked
             continue
-        total += int(after_comm[11]) + int(after_comm[12])
-    return total / tick
+        user += int(after_comm[11])
+        system += int(after_comm[12])
+    return user / tick, system / tick
+
+
+def voluntary_switches(pids: Sequence[int]) -> int:
+    """Times the threads of the processes `pids` have gone to sleep so far (on a lock, the GIL,
+    a socket, the disk): each is a trip through the kernel's scheduler and back."""
+    total = 0
+    for pid in pids:
+        try:
+            threads = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:  # ended while we looked
+            continue
+        for thread in threads:
+            try:
+                status = (thread / "status").read_text()
+            except OSError:
+                continue
+            line = next(x for x in status.splitlines() if x.startswith("voluntary_ctxt_switches"))
+            total += int(line.split()[1])
+    return total
 
 
 def machine_seconds() -> tuple[float, float]:

@@ -117,10 +117,57 @@ def test_a_process_that_spins_shows_its_cpu_time_and_the_machine_counts_it_busy(
     assert harness.cpu_seconds([child.pid]) == 0.0  # ended: counts nothing
 
 
+def test_a_process_in_the_kernel_shows_system_time_and_one_that_sleeps_its_switches() -> None:
+    # Reading /dev/zero is the kernel's work (copying zeroes), sleeping a voluntary switch.
+    busy_kernel = (
+        "import os, sys, time\n"
+        "zero = os.open('/dev/zero', os.O_RDONLY)\n"
+        "while time.process_time() < 0.3: os.read(zero, 1 << 20)\n"
+        "for _ in range(50): time.sleep(0.001)\n"
+        "sys.stdout.write('done\\n'); sys.stdout.flush(); sys.stdin.read()\n"
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", busy_kernel],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as child:
+        assert child.stdout is not None and child.stdin is not None
+        assert child.stdout.readline() == "done\n"
+        user, system = harness.cpu_split([child.pid])
+        switches = harness.voluntary_switches([child.pid])
+        child.stdin.close()
+    assert system >= 0.15 and system > user
+    assert switches >= 50
+    assert harness.voluntary_switches([child.pid]) == 0  # ended: counts nothing
+
+
 def test_core_time_is_split_per_screening_and_the_rest_is_what_nobody_named() -> None:
-    before = {"service": 10.0, "database": 2.0, "idle": 100.0, "machine": 500.0}
-    after = {"service": 10.6, "database": 2.1, "idle": 100.2, "machine": 501.0}
+    before = {
+        "service": 10.0,
+        "service system": 3.0,
+        "database": 2.0,
+        "idle": 100.0,
+        "machine": 500.0,
+        "switches": 40_000.0,
+    }
+    after = {
+        "service": 10.6,
+        "service system": 3.15,
+        "database": 2.1,
+        "idle": 100.2,
+        "machine": 501.0,
+        "switches": 45_000.0,
+    }
     split = audit_overhead.per_screening(before, after, 1000)
     assert split == pytest.approx(
-        {"service": 600.0, "database": 100.0, "idle": 200.0, "rest": 100.0, "busy": 800.0}
+        {
+            "service": 600.0,
+            "service system": 150.0,  # part of the service's 600, not added to the rest
+            "database": 100.0,
+            "idle": 200.0,
+            "rest": 100.0,
+            "busy": 800.0,
+            "switches": 5.0,
+        }
     )
