@@ -39,7 +39,7 @@ def _remove_metrics_dir(folder: str, master: int) -> None:
 
 _metrics_dir()
 
-from service import lifecycle, metrics  # noqa: E402 - after the metrics folder is chosen
+from service import lifecycle, metrics, placement  # noqa: E402 - after the metrics folder is chosen
 from service.settings import Settings  # noqa: E402
 
 _settings = Settings.from_env()
@@ -68,6 +68,23 @@ accesslog = None
 # Several instances (tests, benchmarks, `make run`) share a machine; gunicorn's control socket
 # has one fixed path per user, so it is left off.
 control_socket_disable = True
+
+
+def pre_fork(server, worker):  # type: ignore[no-untyped-def]
+    """PIN_WORKERS (service/placement.py): the master gives each worker a core before forking
+    it, the one with the fewest live workers, so that a replacement takes the core left free."""
+    allowed = placement.allowed_cores()
+    worker.vs_core = None
+    if placement.should_pin(_settings.pin_workers, _settings.workers, len(allowed)):
+        taken = [getattr(other, "vs_core", None) for other in server.WORKERS.values()]
+        worker.vs_core = placement.choose_core(allowed, taken)
+
+
+def post_fork(server, worker):  # type: ignore[no-untyped-def]
+    """The new worker keeps to its core before it starts a thread: they all inherit it."""
+    if worker.vs_core is not None:
+        placement.pin(worker.vs_core)
+        server.log.info("worker %s keeps to core %s (PIN_WORKERS)", worker.pid, worker.vs_core)
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

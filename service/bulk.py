@@ -42,6 +42,7 @@ from typing import IO, Any, NamedTuple
 
 import orjson
 
+from service import placement
 from service.index import ScreeningIndex
 from service.matcher import Query, screen_many
 from service.portcalls.calls import PortCallIndex
@@ -747,15 +748,22 @@ def screen_file(
             progress(len(chunk))
 
 
+def _start_process() -> None:
+    """A chunk process, forked from a gunicorn worker that may keep to one core
+    (PIN_WORKERS), gets every core back: the processes are there to use them all. gc.freeze:
+    the collector then never walks (nor, by touching, copies) the inherited index, only what
+    the process allocates itself."""
+    placement.unpin()
+    gc.freeze()
+
+
 def _in_processes(
     job: _Job, chunks: Iterator[Pending], processes: int, progress: Callable[[int], None] | None
 ) -> Iterator[bytes]:
     number = next(_job_numbers)
     _JOBS[number] = job
-    # gc.freeze in each worker: the collector then never walks (nor, by touching, copies) the
-    # inherited index, only what the worker allocates itself.
     pool = ProcessPoolExecutor(
-        processes, mp_context=multiprocessing.get_context("fork"), initializer=gc.freeze
+        processes, mp_context=multiprocessing.get_context("fork"), initializer=_start_process
     )
     try:
         in_flight: deque[tuple[int, Future[tuple[bytes, list[ScreeningRecord]]]]] = deque()

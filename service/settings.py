@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from service import placement
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -39,6 +41,14 @@ SETTINGS: dict[str, Setting] = {
         "Threads per gunicorn worker: requests one worker answers at once, and keep-alive "
         "connections it serves without handing them back and forth to its poller. A thread "
         "waiting for its record to reach the disk or the database lets another one screen.",
+    ),
+    "pin_workers": Setting(
+        "PIN_WORKERS",
+        "auto",
+        "Keep each gunicorn worker (and its threads) on one core: `auto` does when every core "
+        "the service may run on gets a worker (WORKERS at least those cores: a machine, VM or "
+        "cpuset container of its own), `on` always (workers spread over the allowed cores), "
+        "`off` leaves them to the kernel.",
     ),
     "lists_dir": Setting(
         "LISTS_DIR",
@@ -213,6 +223,7 @@ class Settings:
     port: int
     workers: int
     threads: int
+    pin_workers: str
     lists_dir: Path
     ports_dir: Path
     port_calls_dir: Path
@@ -308,6 +319,8 @@ class Settings:
             )
         if self.threads < 1:
             raise ValueError(f"THREADS must be 1 or more, got {self.threads}")
+        if self.pin_workers not in placement.MODES:
+            raise ValueError(f"PIN_WORKERS must be auto, on or off, got {self.pin_workers!r}")
         if self.rate_limit_per_minute < 0:
             raise ValueError(
                 f"RATE_LIMIT_PER_MINUTE must be 0 or more, got {self.rate_limit_per_minute}"
