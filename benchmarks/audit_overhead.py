@@ -33,8 +33,12 @@ machine the server's own work (about 0.16 ms of CPU a screening) otherwise comes
 cores the service and its control share, which no deployment with a database server elsewhere
 pays. Needs a local server whose processes this user may move (root, or the server's user).
 
+`--unpinned` adds the control, SQLite FULL and PostgreSQL served with `PIN_WORKERS=off`
+(gunicorn's workers left to the kernel, as before PIN_WORKERS), each also compared with the
+unpinned control: what keeping each worker on a core of its own changes, in the same run.
+
 Usage: python benchmarks/audit_overhead.py [--lists DIR] [--seconds S] [--rounds R]
-       [--decompose [--stand-in-ms MS]] [--database-core]
+       [--decompose [--stand-in-ms MS]] [--database-core] [--unpinned]
 """
 
 from __future__ import annotations
@@ -89,6 +93,11 @@ def main() -> int:
         action="store_true",
         help="the PostgreSQL server on the last core, the services and wrk on the others",
     )
+    parser.add_argument(
+        "--unpinned",
+        action="store_true",
+        help="add the control, SQLite FULL and PostgreSQL with PIN_WORKERS=off",
+    )
     args = parser.parse_args()
     if not Path(harness.WRK).exists():
         raise SystemExit("wrk is needed: apt-get install wrk (make bench installs it as root)")
@@ -118,6 +127,10 @@ def main() -> int:
     except psycopg.Error as exc:
         print(f"PostgreSQL not measured: {exc}")
         dbname = ""
+    if args.unpinned:
+        for name in [n for n in ("no store", "SQLite FULL", "PostgreSQL") if n in modes]:
+            env, config = modes[name]
+            modes[f"{name}, unpinned"] = (env | {"PIN_WORKERS": "off"}, config)
 
     moved: dict[int, set[int]] = {}
     layout = ""
@@ -191,7 +204,7 @@ def main() -> int:
     if moved:
         print(layout)
     print(
-        f"{'store':14} {'c16 screens/s':>14} {'vs none':>8} {'paired':>8} {'paired range':>16} "
+        f"{'store':21} {'c16 screens/s':>14} {'vs none':>8} {'paired':>8} {'paired range':>16} "
         f"{'c16 p99':>9} {'c1 p50':>8}  target"
     )
     for name, m in medians.items():
@@ -199,9 +212,19 @@ def main() -> int:
         spread = f"{min(paired[name]) - 1:+.0%} .. {max(paired[name]) - 1:+.0%}"
         verdict = "" if name == "no store" else ("met" if cut <= TARGET_CUT else "MISSED")
         print(
-            f"{name:14} {m['rate']:14.0f} {m['rate'] / base - 1:8.1%} {-cut:8.1%} {spread:>16} "
+            f"{name:21} {m['rate']:14.0f} {m['rate'] / base - 1:8.1%} {-cut:8.1%} {spread:>16} "
             f"{m['p99_ms']:7.2f}ms {m['c1_p50_ms']:6.2f}ms  {verdict}"
         )
+    if "no store, unpinned" in figures:
+        unpinned = figures["no store, unpinned"]["rate"]
+        print("\nunpinned modes against the unpinned control (paired):")
+        for name, f in figures.items():
+            if name.endswith(", unpinned") and name != "no store, unpinned":
+                ratios = [rate / c for rate, c in zip(f["rate"], unpinned, strict=True)]
+                cut = 1 - statistics.median(ratios)
+                spread = f"{min(ratios) - 1:+.0%} .. {max(ratios) - 1:+.0%}"
+                verdict = "met" if cut <= TARGET_CUT else "MISSED"
+                print(f"{name:21} {-cut:8.1%} {spread:>16}  {verdict}")
     print(
         f"\ncore time per c16 screening, us (medians): {'service':>8} {'of it sys':>9} "
         f"{'database':>9} {'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13} "
