@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 MODES = ("auto", "on", "off")
 
-# The cores this process could run on before `pin` narrowed them; `unpin` gives them back.
-_allowed_before_pin: frozenset[int] | None = None
+# The cores this process could run on before `pin` narrowed them, and the core it keeps to
+# (None: it does not).
+_allowed_before_pin: frozenset[int] = frozenset()
+_pinned_core: int | None = None
 
 
 def allowed_cores() -> frozenset[int]:
@@ -63,13 +66,34 @@ def choose_core(allowed: Iterable[int], taken: Iterable[int | None]) -> int:
 def pin(core: int) -> None:
     """Keep this process (its calling thread, and every thread it starts from now on) on
     `core`."""
-    global _allowed_before_pin
-    if _allowed_before_pin is None:
+    global _allowed_before_pin, _pinned_core
+    if _pinned_core is None:
         _allowed_before_pin = allowed_cores()
     os.sched_setaffinity(0, {core})
+    _pinned_core = core
 
 
 def unpin() -> None:
-    """Give this process back the cores it had before `pin` (no-op if it was never pinned)."""
-    if _allowed_before_pin:
+    """Give this process back the cores it had before `pin` (no-op if it is not pinned)."""
+    global _pinned_core
+    if _pinned_core is not None:
         os.sched_setaffinity(0, _allowed_before_pin)
+        _pinned_core = None
+
+
+@contextmanager
+def every_core() -> Iterator[None]:
+    """Within: the calling thread, and the threads it starts, may run on every core the
+    process had before `pin`, then it keeps to its core again. For rapidfuzz's scoring of a
+    batch on several threads, which a worker kept to one core would run one at a time. (Linux
+    sets a thread's cores, not its process's: the worker's other threads stay where they are.)
+    """
+    core = _pinned_core
+    if core is None:
+        yield
+        return
+    os.sched_setaffinity(0, _allowed_before_pin)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, {core})

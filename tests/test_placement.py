@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -159,3 +160,52 @@ def test_csv_chunk_processes_forked_from_a_pinned_worker_get_every_core_back() -
     assert child.exitcode == 0
     assert pinned == {min(placement.allowed_cores())}
     assert chunk_process == set(placement.allowed_cores())
+
+
+def _threads_within_every_core(queue: multiprocessing.Queue[object]) -> None:
+    """In a process of its own: pinned as a worker is, a thread started inside `every_core`
+    (as rapidfuzz starts its scoring threads) and one started outside it."""
+    core = min(placement.allowed_cores())
+    placement.pin(core)
+    seen: dict[str, set[int]] = {}
+
+    def note(name: str) -> None:
+        seen[name] = set(os.sched_getaffinity(0))
+
+    other = threading.Thread(target=lambda: (started.wait(), note("other thread")))
+    started = threading.Event()
+    other.start()
+    with placement.every_core():
+        note("caller inside")
+        inside = threading.Thread(target=note, args=("started inside",))
+        inside.start()
+        inside.join()
+        started.set()
+        other.join()
+    note("caller after")
+    queue.put(seen)
+
+
+@needs_affinity
+def test_a_batchs_scoring_threads_may_use_every_core_and_the_worker_keeps_to_its_own() -> None:
+    context = multiprocessing.get_context("fork")
+    queue: multiprocessing.Queue[object] = context.Queue()
+    child = context.Process(target=_threads_within_every_core, args=(queue,))
+    child.start()
+    seen = queue.get(timeout=60)
+    child.join(timeout=60)
+    assert child.exitcode == 0
+    everything, core = set(placement.allowed_cores()), {min(placement.allowed_cores())}
+    assert seen == {
+        "caller inside": everything,
+        "started inside": everything,
+        "other thread": core,  # the worker's other threads stay on its core meanwhile
+        "caller after": core,
+    }
+
+
+def test_every_core_does_nothing_in_a_process_not_pinned() -> None:
+    before = placement.allowed_cores()
+    with placement.every_core():
+        assert placement.allowed_cores() == before
+    assert placement.allowed_cores() == before
