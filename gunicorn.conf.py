@@ -82,9 +82,12 @@ def pre_fork(server, worker):  # type: ignore[no-untyped-def]
 
 def post_fork(server, worker):  # type: ignore[no-untyped-def]
     """The new worker keeps to its core before it starts a thread: they all inherit it."""
-    if worker.vs_core is not None:
-        placement.pin(worker.vs_core)
+    if worker.vs_core is None:
+        return
+    if placement.pin(worker.vs_core):
         server.log.info("worker %s keeps to core %s (PIN_WORKERS)", worker.pid, worker.vs_core)
+    else:
+        server.log.warning("worker %s could not keep to core %s", worker.pid, worker.vs_core)
 
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]

@@ -63,14 +63,18 @@ def choose_core(allowed: Iterable[int], taken: Iterable[int | None]) -> int:
     return min(cores, key=lambda core: (load[core], core))
 
 
-def pin(core: int) -> None:
+def pin(core: int) -> bool:
     """Keep this process (its calling thread, and every thread it starts from now on) on
-    `core`."""
+    `core`; False, and nothing changed, where the kernel refuses it (the core was taken out of
+    the container's set meanwhile): a worker that cannot keep to a core still serves."""
     global _allowed_before_pin, _pinned_core
-    if _pinned_core is None:
-        _allowed_before_pin = allowed_cores()
-    os.sched_setaffinity(0, {core})
-    _pinned_core = core
+    before = allowed_cores() if _pinned_core is None else _allowed_before_pin
+    try:
+        os.sched_setaffinity(0, {core})
+    except OSError:
+        return False
+    _allowed_before_pin, _pinned_core = before, core
+    return True
 
 
 def unpin() -> None:

@@ -209,3 +209,14 @@ def test_every_core_does_nothing_in_a_process_not_pinned() -> None:
     with placement.every_core():
         assert placement.allowed_cores() == before
     assert placement.allowed_cores() == before
+
+
+@needs_affinity
+def test_a_core_the_kernel_refuses_leaves_the_worker_serving_where_it_was() -> None:
+    before = placement.allowed_cores()
+    assert not placement.pin(max(before) + 4096)  # no such core: refused, not raised
+    assert placement.allowed_cores() == before
+    with placement.every_core():  # and it is not taken for pinned
+        assert placement.allowed_cores() == before
+    placement.unpin()
+    assert placement.allowed_cores() == before
