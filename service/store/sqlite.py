@@ -19,7 +19,8 @@ flushes the log before it checkpoints and the database file after, in NORMAL too
 Each thread reads through its own connection (sqlite3 connections must not be used by two
 threads at once; gunicorn's gthread workers answer on several threads), a process writes
 through one connection taken only under the writers' lock, and a forked child opens new ones
-rather than use its parent's.
+rather than use its parent's. A fork waits until no thread of the process is inside SQLite
+(`_ForkGate`).
 
 Several workers on one machine learn of a new list version by polling: `listen_versions` runs a
 thread that asks for the newest versions every `poll_interval` seconds (default 1 s, one
@@ -76,6 +77,63 @@ SYNCHRONOUS = ("FULL", "NORMAL")
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
+class _ForkGate:
+    """Holds a fork of this process off while any of its threads is inside SQLite.
+
+    SQLite records the locks a process's connections hold in memory shared by all of them (the
+    unix VFS's record of each open file). A child forked while a thread of its parent was in a
+    write transaction inherits that record of a write lock, held by a connection the child never
+    uses: every write through the child's own connections is then "database is locked", for
+    ever. gunicorn forks workers from a master whose re-screening thread (serving._rescreen)
+    writes alerts, and a worker forked at that moment answered every screening with a 503 after
+    the busy timeout. A fork waits for at most the statements or transaction in flight; threads
+    that would start one meanwhile wait for the fork.
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._inside = 0
+        self._forks = 0
+        self._depth = threading.local()
+
+    # A class's __enter__ and __exit__ rather than @contextmanager: this is on every write's path.
+    def __enter__(self) -> None:
+        depth: int = getattr(self._depth, "n", 0)
+        with self._lock:
+            while self._forks and not depth:  # a thread already inside goes on, or none could
+                self._changed.wait()
+            self._inside += 1
+        self._depth.n = depth + 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth.n = max(getattr(self._depth, "n", 0) - 1, 0)
+        with self._lock:
+            if self._inside:  # 0 in a child forked from inside: its fresh gate counts nobody
+                self._inside -= 1
+            if self._forks:
+                self._changed.notify_all()
+
+    def before_fork(self) -> None:
+        with self._lock:
+            self._forks += 1
+            mine: int = getattr(self._depth, "n", 0)  # a fork from inside must not wait on itself
+            while self._inside > mine:
+                self._changed.wait()
+
+    def after_parent(self) -> None:
+        with self._lock:
+            self._forks -= 1
+            self._changed.notify_all()
+
+    def after_child(self) -> None:
+        """The child has none of its parent's other threads: nobody is inside."""
+        self._reset()
+
+
 class SQLiteStore(SqlStore):
     backend = "sqlite"
     placeholder = "?"
@@ -102,17 +160,32 @@ class SQLiteStore(SqlStore):
         self._writer: sqlite3.Connection | None = None
         self._writer_pid = 0
         self._flushed_folder_pid = 0
+        self._gate = _ForkGate()
         # gunicorn forks workers from a master that may be running a thread of its own (the
         # re-screening after a new list version): a lock that thread held at the fork would
-        # stay held forever in the child, so the child starts with fresh ones.
+        # stay held forever in the child, so the child starts with fresh ones, and the fork
+        # waits for the thread to be out of SQLite (`_ForkGate`).
         me = weakref.ref(self)
 
-        def fresh_locks() -> None:
+        def before_fork() -> None:
+            store = me()
+            if store is not None:
+                store._gate.before_fork()
+
+        def after_in_parent() -> None:
+            store = me()
+            if store is not None:
+                store._gate.after_parent()
+
+        def after_in_child() -> None:
             store = me()
             if store is not None:
                 store._lock, store._turn = threading.Lock(), threading.Lock()
+                store._gate.after_child()
 
-        os.register_at_fork(after_in_child=fresh_locks)
+        os.register_at_fork(
+            before=before_fork, after_in_parent=after_in_parent, after_in_child=after_in_child
+        )
 
     def __repr__(self) -> str:
         return f"SQLiteStore({str(self.path)!r})"
@@ -218,14 +291,16 @@ class SQLiteStore(SqlStore):
         self._local.conn = None
         with self._lock:
             self._conns = [(t, c) for t, c in self._conns if c is not conn]
-        conn.close()
+        with self._gate:
+            conn.close()
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        try:
-            yield self._connection()
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite store {self.path}: {exc}") from exc
+        with self._gate:
+            try:
+                yield self._connection()
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite store {self.path}: {exc}") from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
@@ -316,7 +391,8 @@ class SQLiteStore(SqlStore):
                     time.sleep(pause)
                     pause = min(pause * 2, 0.001)
             try:
-                yield
+                with self._gate:
+                    yield
             finally:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
         finally:
@@ -356,7 +432,8 @@ class SQLiteStore(SqlStore):
 
     def migrate(self) -> list[int]:
         try:
-            return migrate_sqlite(self._connection())
+            with self._gate:
+                return migrate_sqlite(self._connection())
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite store {self.path}: migration failed: {exc}") from exc
 
@@ -380,8 +457,9 @@ class SQLiteStore(SqlStore):
             if self._lock_pid == os.getpid():
                 os.close(self._lock_fd)
                 self._lock_pid, self._lock_fd = 0, -1
-        for _, conn in conns:
-            conn.close()
+        with self._gate:
+            for _, conn in conns:
+                conn.close()
 
     # --- Writes with a dialect of their own -----------------------------------------------------
 

@@ -118,17 +118,62 @@ def test_a_child_forked_while_another_thread_holds_the_store_lock_still_writes(
                 code = 0
             finally:
                 os._exit(code)
-    deadline = time.monotonic() + 10
-    done, status = 0, 0
-    while not done and time.monotonic() < deadline:  # a child stuck on the lock never exits
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if not done:
-            time.sleep(0.01)
-    if not done:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    assert done and os.waitstatus_to_exitcode(status) == 0
+    assert _exit_code(pid) == 0
     assert store.get_screening("from-the-child") is not None
+
+
+# Set by every fork of this test process from now on (os.register_at_fork cannot be undone);
+# registered after the store's hooks, so it runs before them.
+_FORK_STARTED: list[threading.Event] = [threading.Event()]
+os.register_at_fork(before=lambda: _FORK_STARTED[0].set())
+
+
+def test_a_child_forked_while_another_thread_is_writing_can_write(tmp_path: Path) -> None:
+    """As a gunicorn worker forked while the master's re-screening thread writes alerts: the
+    fork waits for that write to end. Forked in the middle of it, the child would go on seeing
+    its parent's write lock and never store a screening ("database is locked")."""
+    store = SQLiteStore(tmp_path / DB_FILE, timeout=0.5)
+    store.migrate()
+    writing, fork_started = threading.Event(), threading.Event()
+    _FORK_STARTED[0] = fork_started
+
+    def write_until_a_fork_starts() -> None:
+        with store._write() as conn:
+            conn.execute(
+                "INSERT INTO jobs (job_id, caller, filename, started_at) VALUES (?, ?, ?, ?)",
+                ("in-the-parent", None, None, "2026-01-01T00:00:00Z"),
+            )
+            writing.set()
+            fork_started.wait(timeout=30)
+
+    writer = threading.Thread(target=write_until_a_fork_starts)
+    writer.start()
+    assert writing.wait(timeout=30)
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            store.record_screenings([screening(screening_id="from-the-child")])
+            code = 0
+        finally:
+            os._exit(code)
+    writer.join()
+    assert _exit_code(pid) == 0
+    assert store.get_screening("from-the-child") is not None
+    assert store.get_job("in-the-parent") is not None
+
+
+def _exit_code(pid: int, within: float = 10) -> int | None:
+    """The child's exit code; None (and the child killed) if it has not exited `within` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:  # a child stuck on a lock never exits
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None
 
 
 @pytest.mark.parametrize(("setting", "flushed"), [(None, True), ("FULL", True), ("NORMAL", False)])
