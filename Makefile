@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
 
-test: $(STAMP) browser
+test: $(STAMP) browser wrk
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -36,6 +36,17 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
 	    >/dev/null) || echo "could not install chromium: the browser tests will skip"; \
 	else echo "no chromium (apt-get install chromium): the browser tests will skip"; fi
+
+# Debian's wrk, for the test that runs the benchmarks' generated wrk script; as for chromium,
+# installed where it can be, and without it that test skips (fails if CI=true).
+.PHONY: wrk
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing Debian's wrk for the benchmark harness test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk \
+	    >/dev/null) || echo "could not install wrk: the wrk script test will skip"; \
+	else echo "no wrk (apt-get install wrk): the wrk script test will skip"; fi
 
 openapi: $(STAMP)
 	$(BIN)/vessel-screen openapi > openapi.yaml

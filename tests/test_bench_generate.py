@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 import sys
 import threading
@@ -191,9 +192,12 @@ def tiny_server() -> Iterator[int]:
     server.server_close()
 
 
-@pytest.mark.skipif(shutil.which(harness.WRK) is None, reason="wrk is not installed")
 def test_generated_wrk_script_runs_and_reports(tiny_server: int, tmp_path: Path) -> None:
     """The Lua template is only ever parsed by wrk: run it once against a stub server."""
+    if shutil.which(harness.WRK) is None:  # `make test` installs it where it can
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("wrk is not installed, and CI=true needs this test to run", pytrace=False)
+        pytest.skip("wrk is not installed")
     cycle = [b'{"name": "x]]"}', b"{}", b'{"imo": 1}']
     good = harness.write_wrk_script(
         [("POST", "/v1/screen", body) for body in cycle], tmp_path / "good.lua"
