@@ -134,13 +134,14 @@ class PostgresStore(SqlStore):
         self._inherited_own: list[psycopg.Connection[Any]] = []
         self._own_statements: set[int] = set()  # row counts prepared on `_own`
         self._recorder = threading.Lock()
-        # A thread of the master holding the lock at a fork would leave it held in the child.
+        # A thread of the master (the re-screening) holding a lock at a fork would leave it held
+        # for ever in the child: the child starts with fresh ones.
         me = weakref.ref(self)
 
         def fresh_lock() -> None:
             store = me()
             if store is not None:
-                store._recorder = threading.Lock()
+                store._lock, store._recorder = threading.Lock(), threading.Lock()
 
         os.register_at_fork(after_in_child=fresh_lock)
 

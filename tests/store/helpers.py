@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -120,3 +123,17 @@ class Heard:
     def wait_for(self, item: tuple[str, str], timeout: float = 10.0) -> bool:
         with self._cond:
             return self._cond.wait_for(lambda: item in self.items, timeout)
+
+
+def exit_code(pid: int, within: float = 10) -> int | None:
+    """A forked child's exit code; None (and the child killed) if it has not exited `within` s:
+    a child stuck on a lock never exits."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    return None

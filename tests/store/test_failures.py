@@ -15,7 +15,7 @@ import pytest
 from service.settings import Settings
 from service.store import StoreError, open_store
 
-from .helpers import Backend, screening
+from .helpers import Backend, exit_code, screening
 
 _OTHERS = (
     "SELECT pid FROM pg_stat_activity"
@@ -193,6 +193,28 @@ def test_a_forked_worker_uses_connections_of_its_own(backend: Backend) -> None:
     store.record_screenings([parent_record])
     assert store.get_screening("from-the-child") is not None
     assert store.get_screening(parent_record.screening_id) == parent_record
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_child_forked_while_another_thread_holds_the_store_lock_still_works(
+    backend: Backend,
+) -> None:
+    # As the master's re-screening thread might at the moment gunicorn forks a worker: a lock
+    # it held then would stay held for ever in the child, which starts with fresh ones.
+    store = backend.open(db_timeout_seconds=1.0)
+    store.migrate()
+    store.ping()
+    with store._lock:  # type: ignore[attr-defined]
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                store.record_screenings([screening(screening_id="from-the-child")])
+                code = 0 if store.get_screening("from-the-child") is not None else 2
+            finally:
+                os._exit(code)
+    assert exit_code(pid) == 0
+    assert store.get_screening("from-the-child") is not None
 
 
 def _store_connections(backend: Backend) -> int:

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ from service.store import StoreError
 from service.store.sqlite import DB_FILE, SQLiteStore
 from tests.served import poll
 
-from .helpers import screening
+from .helpers import exit_code, screening
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 
@@ -104,24 +102,6 @@ def test_a_turn_held_elsewhere_fails_after_the_timeout(tmp_path: Path) -> None:
         os.close(holder)
 
 
-def test_a_child_forked_while_another_thread_holds_the_store_lock_still_writes(
-    tmp_path: Path,
-) -> None:
-    store = SQLiteStore(tmp_path / DB_FILE, timeout=1.0)
-    store.migrate()
-    with store._lock:  # as the master's re-screening thread might, at the moment of the fork
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                store.record_screenings([screening(screening_id="from-the-child")])
-                code = 0
-            finally:
-                os._exit(code)
-    assert _exit_code(pid) == 0
-    assert store.get_screening("from-the-child") is not None
-
-
 # Set by every fork of this test process from now on (os.register_at_fork cannot be undone);
 # registered after the store's hooks, so it runs before them.
 _FORK_STARTED: list[threading.Event] = [threading.Event()]
@@ -158,22 +138,9 @@ def test_a_child_forked_while_another_thread_is_writing_can_write(tmp_path: Path
         finally:
             os._exit(code)
     writer.join()
-    assert _exit_code(pid) == 0
+    assert exit_code(pid) == 0
     assert store.get_screening("from-the-child") is not None
     assert store.get_job("in-the-parent") is not None
-
-
-def _exit_code(pid: int, within: float = 10) -> int | None:
-    """The child's exit code; None (and the child killed) if it has not exited `within` s."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:  # a child stuck on a lock never exits
-        done, status = os.waitpid(pid, os.WNOHANG)
-        if done:
-            return os.waitstatus_to_exitcode(status)
-        time.sleep(0.01)
-    os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    return None
 
 
 @pytest.mark.parametrize(("setting", "flushed"), [(None, True), ("FULL", True), ("NORMAL", False)])
