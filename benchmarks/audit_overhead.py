@@ -7,21 +7,25 @@ noise on this shared machine falls on every mode alike:
 - SQLite FULL, the embedded default (each record flushed to disk before its answer is sent);
 - SQLite NORMAL (`SQLITE_SYNCHRONOUS=NORMAL`: in the write-ahead log, not flushed);
 - PostgreSQL on 127.0.0.1:5432 (a database of its own, dropped after), when it answers.
-Each round measures screens per second at concurrency 16 (and its p99) of every mode one after
-the other, then the p50 at concurrency 1 of each. Target (issue 5): recording cuts
-single-screening throughput by at most 30%.
+Each round measures screens per second at each busy concurrency (`--connections`, default 16,
+32 and 64 connections) of every mode one after the other, with the p99, then the p50 at
+concurrency 1 of each. Target (issue 5): recording cuts single-screening throughput by at most
+30%. A mode's throughput in a round is its highest rate over the busy concurrencies, the
+control's alike: at a single concurrency of 16 the rate is 16 divided by the response time, so
+a mode whose answers wait for a flush to disk shows its latency there, not how many screenings
+it can answer (its cores sit partly idle). The c16 rate's own paired cut is printed too.
 
 `--decompose` adds two modes that split the cost (`benchmarks/gunicorn_stand_in_store.py`): the
 recorder with a stand-in store whose commits return at once (the cost of the recording
 machinery alone), and one whose commits block for `--stand-in-ms` (default 1.5, a flush to disk
 under load on a virtual disk) without doing any work (the cost of a request waiting on a flush).
 
-The verdict is the median over rounds of each round's own ratio (a mode's c16 rate over the
+The verdict is the median over rounds of each round's own ratio (a mode's throughput over the
 control's in the same round), printed with its range: on a shared host whose speed drifts for
 seconds at a time, a ratio of two runs taken seconds apart is steadier than the ratio of two
 medians taken over the whole run (both are printed).
 
-Each c16 run also splits the machine's core time per screening (from /proc): the service's
+Each busy run also splits the machine's core time per screening (from /proc): the service's
 processes, the PostgreSQL server's, cores left idle (or waiting for I/O), and the rest (wrk,
 the kernel's own threads). It shows where a mode's throughput went: work added, or cores that
 sat idle while answers waited for their commits.
@@ -80,6 +84,12 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--threads", type=int, help="gunicorn threads a worker (default: gunicorn.conf.py's)"
+    )
+    parser.add_argument(
+        "--connections",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[16, 32, 64],
+        help="wrk's connections in the busy runs, comma-separated (default 16,32,64)",
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="gunicorn workers of every mode (default 2)"
@@ -145,10 +155,15 @@ def main() -> int:
         )
 
     servers: dict[str, harness.Server] = {}
+    levels = args.connections
     figures: dict[str, dict[str, list[float]]] = {
-        name: {"rate": [], "p99_ms": [], "c1_p50_ms": []} for name in modes
+        name: {"c1_p50_ms": []} | {f"c{c}_{k}": [] for c in levels for k in ("rate", "p99_ms")}
+        for name in modes
     }
-    core_us: dict[str, dict[str, list[float]]] = {name: {} for name in modes}
+    # Per busy concurrency, per mode: each part's microseconds per screening, one per round.
+    core_us: dict[int, dict[str, dict[str, list[float]]]] = {
+        c: {name: {} for name in modes} for c in levels
+    }
     postmaster = database_server_pids(ADMIN)[0] if dbname else None
     try:
         for name, (env, config) in modes.items():
@@ -160,18 +175,19 @@ def main() -> int:
         for server in servers.values():  # warm-up: first requests, connections, caches
             harness.run_wrk(server.port, script, 2, 16, 2)
         for _ in range(args.rounds):
-            # The c16 runs of every mode back to back: each round's ratios compare runs taken
-            # seconds apart.
-            for name, server in servers.items():
-                before = core_seconds(server, postmaster)
-                busy = harness.run_wrk(server.port, script, 2, 16, args.seconds)
-                after = core_seconds(server, postmaster)
-                if busy.errors:
-                    raise RuntimeError(f"{name}: {busy.errors} failed requests")
-                for part, spent in per_screening(before, after, busy.requests).items():
-                    core_us[name].setdefault(part, []).append(spent)
-                figures[name]["rate"].append(busy.rate)
-                figures[name]["p99_ms"].append(busy.p99_ms)
+            # At each concurrency, the runs of every mode back to back: each round's ratios
+            # compare runs taken seconds apart.
+            for conns in levels:
+                for name, server in servers.items():
+                    before = core_seconds(server, postmaster)
+                    busy = harness.run_wrk(server.port, script, 2, conns, args.seconds)
+                    after = core_seconds(server, postmaster)
+                    if busy.errors:
+                        raise RuntimeError(f"{name}: {busy.errors} failed requests at c{conns}")
+                    for part, spent in per_screening(before, after, busy.requests).items():
+                        core_us[conns][name].setdefault(part, []).append(spent)
+                    figures[name][f"c{conns}_rate"].append(busy.rate)
+                    figures[name][f"c{conns}_p99_ms"].append(busy.p99_ms)
             for name, server in servers.items():
                 calm = harness.run_wrk(server.port, script, 1, 1, args.seconds)
                 if calm.errors:
@@ -190,12 +206,8 @@ def main() -> int:
                 )
 
     medians = {n: {k: statistics.median(v) for k, v in f.items()} for n, f in figures.items()}
-    base = medians["no store"]["rate"]
-    control = figures["no store"]["rate"]
-    paired = {
-        n: [rate / c for rate, c in zip(f["rate"], control, strict=True)]
-        for n, f in figures.items()
-    }
+    peaks = {n: peak_rates({c: f[f"c{c}_rate"] for c in levels}) for n, f in figures.items()}
+    paired = {n: paired_ratios(p, peaks["no store"]) for n, p in peaks.items()}
     print(
         f"\naudit overhead over HTTP, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
         f"gunicorn {args.workers} workers, lists {args.lists}; medians of {args.rounds} rounds of "
@@ -203,49 +215,77 @@ def main() -> int:
     )
     if moved:
         print(layout)
+    rates = "".join(f"{f'c{c}/s':>7}" for c in levels)
     print(
-        f"{'store':21} {'c16 screens/s':>14} {'vs none':>8} {'paired':>8} {'paired range':>16} "
-        f"{'c16 p99':>9} {'c1 p50':>8}  target"
+        f"{'store':21}{rates} {'throughput':>11} {'paired cut':>11} {'paired range':>14} "
+        f"{'c16 cut':>8} {'c16 p99':>9} {'c1 p50':>8}  target"
     )
     for name, m in medians.items():
         cut = 1 - statistics.median(paired[name])
         spread = f"{min(paired[name]) - 1:+.0%} .. {max(paired[name]) - 1:+.0%}"
         verdict = "" if name == "no store" else ("met" if cut <= TARGET_CUT else "MISSED")
+        c16 = ""
+        if 16 in levels:
+            at16 = paired_ratios(figures[name]["c16_rate"], figures["no store"]["c16_rate"])
+            c16 = f"{statistics.median(at16) - 1:.1%}"
+        p99 = f"{m['c16_p99_ms']:7.2f}ms" if 16 in levels else ""
+        level_rates = "".join(f"{m[f'c{c}_rate']:7.0f}" for c in levels)
         print(
-            f"{name:21} {m['rate']:14.0f} {m['rate'] / base - 1:8.1%} {-cut:8.1%} {spread:>16} "
-            f"{m['p99_ms']:7.2f}ms {m['c1_p50_ms']:6.2f}ms  {verdict}"
+            f"{name:21}{level_rates} "
+            f"{statistics.median(peaks[name]):11.0f} {-cut:11.1%} {spread:>14} {c16:>8} "
+            f"{p99:>9} {m['c1_p50_ms']:6.2f}ms  {verdict}"
         )
     if "no store, unpinned" in figures:
-        unpinned = figures["no store, unpinned"]["rate"]
-        print("\nunpinned modes against the unpinned control (paired):")
-        for name, f in figures.items():
-            if name.endswith(", unpinned") and name != "no store, unpinned":
-                ratios = [rate / c for rate, c in zip(f["rate"], unpinned, strict=True)]
+        print("\nunpinned modes against the unpinned control (throughput, paired):")
+        for unpinned in figures:
+            if unpinned.endswith(", unpinned") and unpinned != "no store, unpinned":
+                ratios = paired_ratios(peaks[unpinned], peaks["no store, unpinned"])
                 cut = 1 - statistics.median(ratios)
                 spread = f"{min(ratios) - 1:+.0%} .. {max(ratios) - 1:+.0%}"
                 verdict = "met" if cut <= TARGET_CUT else "MISSED"
-                print(f"{name:21} {-cut:8.1%} {spread:>16}  {verdict}")
-    print(
-        f"\ncore time per c16 screening, us (medians): {'service':>8} {'of it sys':>9} "
-        f"{'database':>9} {'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13} "
-        f"{'switches':>9}"
-    )
-    split = {n: {k: statistics.median(v) for k, v in parts.items()} for n, parts in core_us.items()}
-    for name, m in split.items():
-        busy_more = m["busy"] / split["no store"]["busy"] - 1
+                print(f"{unpinned:21} {-cut:8.1%} {spread:>16}  {verdict}")
+    for conns in levels:
         print(
-            f"{name:42} {m['service']:8.0f} {m['service system']:9.0f} {m['database']:9.0f} "
-            f"{m['idle']:6.0f} {m['rest']:6.0f} {m['busy']:6.0f} {busy_more:13.1%} "
-            f"{m['switches']:9.2f}"
+            f"\ncore time per c{conns} screening, us (medians): {'service':>8} {'of it sys':>9} "
+            f"{'database':>9} {'idle':>6} {'rest':>6} {'busy':>6} {'busy vs none':>13} "
+            f"{'switches':>9}"
         )
+        split = {
+            n: {k: statistics.median(v) for k, v in parts.items()}
+            for n, parts in core_us[conns].items()
+        }
+        for name, m in split.items():
+            busy_more = m["busy"] / split["no store"]["busy"] - 1
+            print(
+                f"{name:42} {m['service']:8.0f} {m['service system']:9.0f} "
+                f"{m['database']:9.0f} {m['idle']:6.0f} {m['rest']:6.0f} {m['busy']:6.0f} "
+                f"{busy_more:13.1%} {m['switches']:9.2f}"
+            )
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"medians": medians, "runs": figures, "paired": paired, "core_us": core_us},
+                {
+                    "medians": medians,
+                    "runs": figures,
+                    "throughput": peaks,
+                    "paired": paired,
+                    "core_us": {f"c{c}": parts for c, parts in core_us.items()},
+                },
                 indent=1,
             )
         )
     return 0
+
+
+def peak_rates(rates_by_connections: dict[int, list[float]]) -> list[float]:
+    """A mode's throughput in each round: its highest rate over the busy concurrencies of that
+    round (rates listed round by round, per concurrency)."""
+    return [max(round_rates) for round_rates in zip(*rates_by_connections.values(), strict=True)]
+
+
+def paired_ratios(rates: list[float], control: list[float]) -> list[float]:
+    """Each round's rate over the control's rate in the same round."""
+    return [rate / c for rate, c in zip(rates, control, strict=True)]
 
 
 def core_seconds(server: harness.Server, postmaster: int | None) -> dict[str, float]:

@@ -171,3 +171,28 @@ def test_core_time_is_split_per_screening_and_the_rest_is_what_nobody_named() ->
             "switches": 5.0,
         }
     )
+
+
+def test_a_modes_throughput_is_its_best_concurrency_of_each_round_and_pairs_with_that_round() -> (
+    None
+):
+    # Round by round: the control peaks at c16, the recorded mode at c64 in the first round
+    # and at c32 in the second; each is compared at its own best, never at a level it lost at.
+    control = audit_overhead.peak_rates(
+        {16: [4700.0, 4000.0], 32: [4600.0, 4100.0], 64: [4400.0, 3900.0]}
+    )
+    recorded = audit_overhead.peak_rates(
+        {16: [3000.0, 2500.0], 32: [3300.0, 3200.0], 64: [3500.0, 3100.0]}
+    )
+    assert control == [4700.0, 4100.0]
+    assert recorded == [3500.0, 3200.0]
+    assert audit_overhead.paired_ratios(recorded, control) == pytest.approx(
+        [3500 / 4700, 3200 / 4100]
+    )
+
+
+def test_rounds_missing_at_one_concurrency_are_refused_rather_than_paired_wrongly() -> None:
+    with pytest.raises(ValueError):
+        audit_overhead.peak_rates({16: [4700.0, 4000.0], 64: [4400.0]})
+    with pytest.raises(ValueError):
+        audit_overhead.paired_ratios([1.0, 2.0], [1.0])
