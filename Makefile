@@ -10,7 +10,7 @@ LISTS_DIR ?= $(CURDIR)/lists
 
 export HOST PORT WORKERS LISTS_DIR
 
-.PHONY: run test lint typecheck openapi bench bench-latency bench-bulk eval reliability fuzz clean
+.PHONY: run test lint typecheck openapi docs docs-check bench bench-latency bench-bulk eval reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,7 @@ test: $(STAMP) browser wrk
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory docs-check
 
 # Debian's chromium for tests/web/test_browser.py, installed where it is missing and can be
 # (root with apt-get). Never fails the build: without it the browser tests skip (fail if CI=true).
@@ -50,6 +51,17 @@ wrk:
 
 openapi: $(STAMP)
 	$(BIN)/vessel-screen openapi > openapi.yaml
+
+# The docs site (mkdocs.yml, docs/*.md) into site/. --strict: a broken link or anchor, or a page
+# missing from the nav, fails the build.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
+
+# What `make test` checks of the docs: the configuration table is the one service/settings.py
+# gives, and the site builds with --strict.
+docs-check: $(STAMP)
+	$(BIN)/python scripts/settings_table.py --check
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict -d site
 
 eval: $(STAMP)
 	$(BIN)/python benchmarks/eval_quality.py
