@@ -65,6 +65,8 @@ class Port:
     lat: float | None = None
     lon: float | None = None
     sources: tuple[str, ...] = field(default=(), compare=False)
+    # World Port Index "Harbor Size": "V" very small, "S", "M", "L"; None where not known.
+    harbor_size: str | None = None
 
     @property
     def all_names(self) -> tuple[str, ...]:
@@ -298,6 +300,7 @@ def _merge(base: Port, extra: Port, *, prefer_extra_coordinates: bool = False) -
         lat=lat,
         lon=lon,
         sources=tuple(dict.fromkeys((*base.sources, *extra.sources))),
+        harbor_size=base.harbor_size or extra.harbor_size,
     )
 
 
@@ -454,12 +457,20 @@ def read_wpi_csv(path: Path) -> WpiData:
             lat=lat,
             lon=lon,
             sources=("wpi",),
+            harbor_size=_harbor_size(row.get("Harbor Size")),
         )
         named = normalize_flag(row.get("Country Code") or "").code
         if named is not None and named != port.country:
             log.debug("WPI %s: LOCODE country %s, Country Code %s", code, port.country, named)
         ports.setdefault(code, []).append(port)
     return WpiData(ports, without_locode, skipped)
+
+
+def _harbor_size(value: str | None) -> str | None:
+    """WPI writes the size as "Very Small", "Small", "Medium", "Large" (older editions: "V",
+    "S", "M", "L"); the first letter of the first word names it either way."""
+    text = (value or "").strip().upper()
+    return text[0] if text and text[0] in "VSML" else None
 
 
 def _float(value: str | None) -> float | None:

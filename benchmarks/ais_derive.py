@@ -1,0 +1,213 @@
+"""AIS event derivation at scale: synthetic traffic of thousands of ships sailing between the
+bundled ports of their region, calling, anchoring, with planted dark gaps, meetings at sea,
+spoofed positions and renames; times `derive_events` (median of several runs) and prints one
+table of the current figures.
+
+Run: .venv/bin/python benchmarks/ais_derive.py [--positions N] [--ships N] [--runs N]
+     [--processes N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from service.ais.derive import derive_events
+from service.ais.geo import haversine_nm
+from service.ais.model import EVENT_KINDS, Positions, StaticReport
+from service.ais.params import AisParams
+from service.ais.port_areas import PortAreas
+from service.portcalls.ports import load_bundled_ports
+
+T0 = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp())
+REGION_NM = 1500  # a ship's next port is one of its current port's neighbours within this
+
+
+def _ship_plan(
+    rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, neighbours: list[np.ndarray],
+    hours: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Waypoints (time s, lat, lon, sog, status) of one ship: berth, sail, anchor, berth...
+
+    Each stop is a pair of waypoints at the same place; each passage a straight line at a
+    service speed. Some passages stop half-way at sea for a few hours (waiting for orders).
+    """
+    here = int(rng.integers(len(lat)))
+    t = float(rng.uniform(-48, 0) * 3600)
+    wt, wlat, wlon, wsog, wst = [], [], [], [], []
+    berth_lat = lat[here] + rng.normal(0, 0.01)
+    berth_lon = lon[here] + rng.normal(0, 0.01)
+    while t < hours * 3600:
+        stay = rng.uniform(6, 48) * 3600
+        for when in (t, t + stay):
+            wt.append(when), wlat.append(berth_lat), wlon.append(berth_lon)
+            wsog.append(0.0), wst.append(5)
+        t += stay
+        there = int(rng.choice(neighbours[here]))
+        to_lat = lat[there] + rng.normal(0, 0.01)
+        to_lon = lon[there] + rng.normal(0, 0.01)
+        speed = rng.uniform(9, 15)
+        nm = float(haversine_nm(berth_lat, berth_lon, to_lat, to_lon))
+        passage = nm / speed * 3600
+        if rng.random() < 0.15 and nm > 200:  # a drift at sea half-way
+            mid_lat, mid_lon = (berth_lat + to_lat) / 2, (berth_lon + to_lon) / 2
+            wait = rng.uniform(3, 10) * 3600
+            for when in (t + passage / 2, t + passage / 2 + wait):
+                wt.append(when), wlat.append(mid_lat), wlon.append(mid_lon)
+                wsog.append(0.3), wst.append(0)
+            t += wait
+        t += passage
+        here, berth_lat, berth_lon = there, to_lat, to_lon
+    wt.append(t), wlat.append(berth_lat), wlon.append(berth_lon), wsog.append(0.0), wst.append(5)
+    return np.array(wt), np.array(wlat), np.array(wlon), np.array(wsog), np.array(wst)
+
+
+def generate(
+    positions: int, ships: int, seed: int = 1
+) -> tuple[Positions, list[StaticReport], dict[str, int]]:
+    """About `positions` reports of `ships` ships, and what was planted."""
+    rng = np.random.default_rng(seed)
+    ports = [p for p in load_bundled_ports() if p.lat is not None]
+    lat = np.array([p.lat for p in ports])
+    lon = np.array([p.lon for p in ports])
+    dist = haversine_nm(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    neighbours = []
+    for i in range(len(ports)):
+        near = np.flatnonzero((dist[i] < REGION_NM) & (dist[i] > 0))
+        neighbours.append(near if len(near) else np.argsort(dist[i])[1:4])
+    interval = 240.0  # mean seconds between reports
+    hours = positions / ships * interval / 3600
+    columns: dict[str, list[np.ndarray]] = {
+        k: [] for k in ("mmsi", "t", "lat", "lon", "sog", "status")
+    }
+    statics: list[StaticReport] = []
+    planted = {"dark": 0, "meetings": 0, "spoofs": 0, "renames": 0}
+    mmsis = 200_000_000 + rng.choice(500_000_000, ships, replace=False)
+    for k, mmsi in enumerate(mmsis):
+        wt, wlat, wlon, wsog, wst = _ship_plan(rng, lat, lon, neighbours, hours)
+        step = rng.uniform(0.5, 1.5) * interval
+        t = np.arange(0, hours * 3600, step) + rng.uniform(0, step)
+        plat = np.interp(t, wt, wlat) + rng.normal(0, 0.0001, len(t))
+        plon = np.interp(t, wt, wlon) + rng.normal(0, 0.0001, len(t))
+        moving = np.interp(t, wt, np.arange(len(wt))) % 2 >= 1  # between two stop waypoints
+        idx = np.minimum(np.searchsorted(wt, t), len(wt) - 1)
+        sog = np.where(moving, rng.uniform(9, 15), wsog[idx]) + rng.normal(0, 0.1, len(t))
+        status = np.where(moving, 0, wst[idx]).astype(np.int8)
+        keep = np.ones(len(t), dtype=bool)
+        if k % 50 == 1:  # dark for 15-40 h while under way
+            under_way = np.flatnonzero(moving & (sog > 5))
+            if len(under_way) > 1000:
+                start = t[under_way[len(under_way) // 2]]
+                keep &= (t < start) | (t > start + rng.uniform(15, 40) * 3600)
+                planted["dark"] += 1
+        if k % 100 == 2 and len(t) > 10:  # one spoofed report
+            j = len(t) // 3
+            plat[j] += 1.5
+            planted["spoofs"] += 1
+        columns["mmsi"].append(np.full(int(keep.sum()), mmsi, np.int64))
+        columns["t"].append((T0 + t[keep]).astype(np.int64))
+        columns["lat"].append(plat[keep])
+        columns["lon"].append(plon[keep])
+        columns["sog"].append(np.abs(sog[keep]).astype(np.float32))
+        columns["status"].append(status[keep])
+        name = f"SHIP {k:05d}"
+        imo = _imo(1_000_000 + k * 7)
+        for hour in range(0, int(hours), 6):
+            renamed = k % 200 == 3 and hour > hours / 2
+            statics.append(
+                StaticReport(str(mmsi), datetime.fromtimestamp(T0 + hour * 3600, UTC), imo,
+                             f"NEW {name}" if renamed else name, f"CS{k:05d}", 70, "bench")
+            )  # fmt: skip
+        planted["renames"] += int(k % 200 == 3)
+        if k % 10 == 5:  # a companion alongside during a drift at sea of 3 h or more
+            drift = keep & ~moving & (status == 0)
+            if drift.sum() > 3 * 3600 / step:
+                first = np.flatnonzero(drift)[0]
+                inside = drift & (t >= t[first]) & (t <= t[first] + 3.5 * 3600)
+                mt = t[inside] + 30.0
+                buddy = 900_000_000 + k
+                columns["mmsi"].append(np.full(len(mt), buddy, np.int64))
+                columns["t"].append((T0 + mt).astype(np.int64))
+                columns["lat"].append(plat[inside] + 0.0015)  # about 170 m north
+                columns["lon"].append(plon[inside])
+                columns["sog"].append(np.full(len(mt), 0.4, np.float32))
+                columns["status"].append(np.zeros(len(mt), np.int8))
+                planted["meetings"] += 1
+    merged = {k: np.concatenate(v) for k, v in columns.items()}
+    order = rng.permutation(len(merged["t"]))
+    return Positions.from_columns(**{k: v[order] for k, v in merged.items()}), statics, planted
+
+
+def _imo(n: int) -> str:
+    six = f"{n % 1_000_000:06d}"
+    total = sum(int(d) * w for d, w in zip(six, (7, 6, 5, 4, 3, 2), strict=True))
+    return six + str(total % 10)
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, check=True, cwd=Path(__file__).parent)  # fmt: skip
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--positions", type=int, default=10_000_000)
+    parser.add_argument("--ships", type=int, default=4000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=1)
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    positions, statics, planted = generate(args.positions, args.ships)
+    generated = time.perf_counter() - started
+    areas = PortAreas.build(load_bundled_ports())
+    params = AisParams()
+    timings = []
+    result = None
+    for _ in range(args.runs):
+        gc.collect()
+        t = time.perf_counter()
+        result = derive_events(positions, statics, areas, params, "bench", args.processes)
+        timings.append(time.perf_counter() - t)
+    assert result is not None
+    seconds = statistics.median(timings)
+    counts = result.counts()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"# AIS event derivation ({platform.python_implementation()} {platform.python_version()})"
+    )
+    print(f"generated in {generated:.1f} s; planted: {planted}")
+    print("| date | cores | processes | commit | positions | ships | seconds (median of "
+          f"{args.runs}) | positions/s | peak RSS MB |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {os.cpu_count()} | {args.processes} | "
+        f"{_commit()} | {len(positions):,} | {len(np.unique(positions.mmsi)):,} | {seconds:.2f} | "
+        f"{len(positions) / seconds:,.0f} | {rss_mb:,.0f} |"
+    )
+    print("| " + " | ".join(EVENT_KINDS) + " | derived port calls |")
+    print("|" + "---|" * (len(EVENT_KINDS) + 1))
+    print("| " + " | ".join(str(counts.get(k, 0)) for k in EVENT_KINDS)
+          + f" | {len(result.port_calls):,} |")  # fmt: skip
+    print("runs (s): " + ", ".join(f"{x:.2f}" for x in timings))
+
+
+if __name__ == "__main__":
+    main()
