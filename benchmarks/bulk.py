@@ -350,7 +350,9 @@ def in_process_figures(rows: int, listed: int, rounds: int, data_dir: Path) -> l
         stream = io.BytesIO(body)
         started = time.perf_counter()
         source = open_csv(stream, Limits(max_rows=rows), count_line_breaks(stream))
-        answer = screen_file(source, serving, index, Output(), processes=os.cpu_count() or 1)
+        answer = screen_file(
+            source, serving.context(index), Output(), processes=os.cpu_count() or 1
+        )
         out = sum(len(b) for b in answer)
         wholes.append(time.perf_counter() - started)
         normalize_name.cache_clear()

@@ -113,10 +113,20 @@ class KeyRing:
 
     # Management, for the command line (one writer at a time: the file is replaced atomically).
     def create(self, name: str, scopes: tuple[str, ...]) -> tuple[ApiKey, str]:
-        unknown = set(scopes) - set(SCOPES)
+        unknown = sorted(set(scopes) - set(SCOPES))
         if unknown or not scopes:
-            raise ValueError(f"scopes must be some of {', '.join(SCOPES)}; got {scopes}")
+            given = ", ".join(unknown) if unknown else "none"
+            raise ValueError(f"scopes must be some of {', '.join(SCOPES)}; got {given}")
+        name = name.strip()
+        if not name:
+            raise ValueError("a key needs a name: who or what calls with it")
         keys = self.all_keys()
+        # Names say who holds a key; two active keys of one name could not be told apart in
+        # the logs or revoked by name with any confidence.
+        if any(k.name == name and k.active for k in keys):
+            raise ValueError(
+                f"an active key is already named {name!r}; revoke it first or choose another name"
+            )
         existing = {k.id for k in keys}
         key_id = secrets.token_hex(4)
         while key_id in existing:

@@ -45,9 +45,8 @@ import orjson
 from service import placement
 from service.index import ScreeningIndex
 from service.matcher import Query, screen_many
-from service.portcalls.calls import PortCallIndex
-from service.screening import HistoryMemo, Outcome, Request, run
-from service.serving import Serving
+from service.problems import CSV_TYPE, VALIDATION_TYPE, problem_body, validation_detail
+from service.screening import Context, HistoryMemo, Outcome, Request, run
 from service.settings import Settings
 from service.store import ScreeningRecord
 from service.web import render
@@ -136,27 +135,40 @@ CHUNK_ROWS = 1000
 # More control characters than this share of the first block: a binary file, not text.
 MAX_CONTROL_SHARE = 0.01
 
-CSV_PROBLEM = "urn:vessel-screen:problem:csv"
-ROW_PROBLEM = "urn:vessel-screen:problem:validation"
+CSV_PROBLEM = CSV_TYPE
 
 # OWASP's CSV injection guidance: a cell starting with one of these is run as a formula by
 # spreadsheets, so it is written with a leading apostrophe (shown as text, never evaluated).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_START = frozenset(FORMULA_START)
 
+# The answer's cells after the input's: the decision and why, then the (best) match as the JSON
+# answer has it: which listed ship, on which lists, which of its names matched and how, and the
+# notes that explain the score; then what the query carried that could not be used.
 OUTPUT_COLUMNS = (
     "decision",
+    "decision_reason",
     "matches",
     "match_entity_id",
     "match_list",
+    "match_lists",
     "match_name",
+    "matched_name",
+    "matched_name_kind",
     "match_imo",
     "match_flag",
     "match_score",
     "match_decision",
+    "match_notes",
     "risk_flags",
+    "warnings",
+    "imo_suggestions",
+    "set_aside",
     "error",
 )
+# Several values in one cell: notes and warnings are sentences (their commas stay theirs).
+_LIST_JOIN = ";"
+_TEXT_JOIN = " | "
 
 _NOT_BLANK = re.compile(NOT_BLANK)
 _LOOKS_LIKE_ID = re.compile(r"(?:imo\s*)?[0-9]{7}|[0-9]{9}", re.IGNORECASE)
@@ -204,13 +216,7 @@ class RowError:
 
     def problem(self) -> dict[str, Any]:
         """The error as a problem object (RFC 9457), as a batch item's error is."""
-        return {
-            "type": ROW_PROBLEM,
-            "title": "Invalid row",
-            "status": 422,
-            "detail": self.detail,
-            "errors": self.errors,
-        }
+        return problem_body(422, "Invalid row", self.detail, VALIDATION_TYPE, self.errors)
 
     def text(self) -> str:
         """One line for the CSV `error` cell: the detail and each field's complaint."""
@@ -219,6 +225,20 @@ class RowError:
             if name not in ("_schema", "row"):
                 parts.extend(f"{name}: {message}" for message in messages)
         return " ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class RowOptions:
+    """The screening options a whole file is screened with (what `POST /v1/screen` takes in the
+    body beside the vessel): every row gets the same lists, threshold, limit and window."""
+
+    lists: tuple[str, ...] | None = None
+    threshold: float | None = None
+    limit: int | None = None
+    window_days: int | None = None
+
+
+_NO_OPTIONS = RowOptions()
 
 
 class ScreenedRow(NamedTuple):
@@ -527,7 +547,9 @@ def _columns(header: list[str]) -> dict[str, int]:
 # --- Screening -----------------------------------------------------------------------------------
 
 
-def row_request(cells: Sequence[str], source: CsvSource) -> Request | RowError:
+def row_request(
+    cells: Sequence[str], source: CsvSource, options: RowOptions | None = None
+) -> Request | RowError:
     """A screening request from one row, checked as `POST /v1/screen` checks its fields.
 
     Every cell is a string, so only the string rules of `ScreenRequestSchema` can apply: the
@@ -547,14 +569,18 @@ def row_request(cells: Sequence[str], source: CsvSource) -> Request | RowError:
     if too_long > MAX_STRING or not (search(name) or search(imo) or search(mmsi)):
         values = (name, imo, mmsi, call_sign, flag, reference)
         return _row_error(dict(zip(FIELDS, values, strict=True)))
+    options = options or _NO_OPTIONS
     query = Query(
         name=name or None,
         imo=imo or None,
         mmsi=mmsi or None,
         call_sign=call_sign or None,
         flag=flag or None,
+        lists=options.lists,
+        threshold=options.threshold,
+        limit=options.limit,
     )
-    return Request(query, reference or None)
+    return Request(query, reference or None, options.window_days)
 
 
 def _row_error(values: dict[str, str]) -> RowError:
@@ -565,13 +591,7 @@ def _row_error(values: dict[str, str]) -> RowError:
     }
     if not any(_NOT_BLANK.search(values[name]) for name in IDENTITY_FIELDS):
         errors["_schema"] = ["At least one of name, imo, mmsi is required."]
-    named = ", ".join(sorted(name for name in errors if name != "_schema"))
-    detail = (
-        f"These fields are not valid: {named}."
-        if named
-        else "At least one of name, imo, mmsi is required."
-    )
-    return RowError(detail, errors)
+    return RowError(validation_detail(errors), errors)
 
 
 Pending = list[tuple[int, list[str] | RowError]]
@@ -592,9 +612,8 @@ def record_chunks(source: CsvSource, chunk_rows: int = CHUNK_ROWS) -> Iterator[P
 def screen_chunk(
     chunk: Pending,
     source: CsvSource,
-    serving: Serving,
-    index: ScreeningIndex,
-    calls: PortCallIndex | None = None,
+    ctx: Context,
+    options: RowOptions | None = None,
 ) -> list[ScreenedRow]:
     """Screen one chunk of rows: the one place where a row becomes its answer.
 
@@ -604,40 +623,31 @@ def screen_chunk(
     items: list[tuple[int, list[str], Request | RowError]] = [
         (number, [], cells)
         if isinstance(cells, RowError)
-        else (number, cells, row_request(cells, source))
+        else (number, cells, row_request(cells, source, options))
         for number, cells in chunk
     ]
     requests = [item for _, _, item in items if isinstance(item, Request)]
-    outcomes = iter(screen_requests(requests, serving, index, calls))
+    outcomes = iter(screen_requests(requests, ctx))
     return [
         ScreenedRow(number, cells, next(outcomes) if isinstance(item, Request) else item)
         for number, cells, item in items
     ]
 
 
-def screen_rows(
-    source: CsvSource, serving: Serving, index: ScreeningIndex, chunk_rows: int = CHUNK_ROWS
-) -> Iterator[ScreenedRow]:
-    """Every row of the file, screened against `index`, in input order, in this process."""
-    calls = serving.port_calls()
-    for chunk in record_chunks(source, chunk_rows):
-        yield from screen_chunk(chunk, source, serving, index, calls)
-
-
-def screen_requests(
-    requests: Sequence[Request],
-    serving: Serving,
-    index: ScreeningIndex,
-    calls: PortCallIndex | None = None,
-) -> list[Outcome]:
+def screen_requests(requests: Sequence[Request], ctx: Context) -> list[Outcome]:
     """Screen many requests as `screening.run` screens one, with the matcher's bulk path."""
-    results = screen_many([r.query for r in requests], index, serving.policy)
-    calls = calls or serving.port_calls()
+    results = screen_many([r.query for r in requests], ctx.index, ctx.policy)
     memo: HistoryMemo = {}
     return [
-        run(request, serving, index, calls, result=result, memo=memo)
+        run(request, ctx, result=result, memo=memo)
         for request, result in zip(requests, results, strict=True)
     ]
+
+
+# Told each chunk's row count and its rows by decision (see `screen_file`).
+Progress = Callable[[int, dict[str, int]], None]
+# What a chunk process sends back: the answer's bytes, the audit records, the rows by decision.
+_Answered = tuple[bytes, list["ScreeningRecord"], dict[str, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -655,11 +665,10 @@ class Output:
 @dataclass(frozen=True)
 class _Job:
     source: CsvSource
-    serving: Serving
-    index: ScreeningIndex
-    calls: PortCallIndex
+    ctx: Context
     output: Output
     audit: CsvAudit | None = None
+    options: RowOptions | None = None
 
 
 # The files being screened with worker processes, by job number. A worker is forked from the
@@ -718,34 +727,43 @@ class CsvAudit:
 
 def screen_file(
     source: CsvSource,
-    serving: Serving,
-    index: ScreeningIndex,
+    ctx: Context,
     output: Output,
     processes: int = 1,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress | None = None,
     audit: CsvAudit | None = None,
+    options: RowOptions | None = None,
 ) -> Iterator[bytes]:
     """The whole answer for a file: the header, then each chunk's lines once it is screened.
 
     With `processes` > 1 and more than two chunks of rows, chunks are screened by that many
     worker processes (forked, so they share the loaded index) while this one reads the file
     and writes the answer; a few chunks at most are in flight, so memory stays flat. Rows come
-    out in input order either way, with the same bytes. `progress` is told each chunk's size.
+    out in input order either way, with the same bytes. `progress` is told each chunk's size and
+    how many of its rows were answered with each decision (`error` for a row not screened).
     """
-    calls = serving.port_calls()
     yield header_bytes(source, output)
     chunks = record_chunks(source)
     if processes > 1 and source.line_breaks > 2 * CHUNK_ROWS:
-        job = _Job(source, serving, index, calls, output, audit)
+        job = _Job(source, ctx, output, audit, options)
         yield from _in_processes(job, chunks, processes, progress)
         return
     for chunk in chunks:
-        rows = screen_chunk(chunk, source, serving, index, calls)
+        rows = screen_chunk(chunk, source, ctx, options)
         if audit is not None:
-            audit.keep(audit.records(source, rows, index))
-        yield format_rows(source, rows, index, output)
+            audit.keep(audit.records(source, rows, ctx.index))
+        yield format_rows(source, rows, ctx.index, output)
         if progress is not None:
-            progress(len(chunk))
+            progress(len(chunk), tally(rows))
+
+
+def tally(rows: Iterable[ScreenedRow]) -> dict[str, int]:
+    """Rows by decision; `error` counts rows answered with their error instead."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = "error" if isinstance(row.result, RowError) else row.result.decision
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _start_process() -> None:
@@ -758,7 +776,7 @@ def _start_process() -> None:
 
 
 def _in_processes(
-    job: _Job, chunks: Iterator[Pending], processes: int, progress: Callable[[int], None] | None
+    job: _Job, chunks: Iterator[Pending], processes: int, progress: Progress | None
 ) -> Iterator[bytes]:
     number = next(_job_numbers)
     _JOBS[number] = job
@@ -766,7 +784,7 @@ def _in_processes(
         processes, mp_context=multiprocessing.get_context("fork"), initializer=_start_process
     )
     try:
-        in_flight: deque[tuple[int, Future[tuple[bytes, list[ScreeningRecord]]]]] = deque()
+        in_flight: deque[tuple[int, Future[_Answered]]] = deque()
         for chunk in chunks:
             in_flight.append((len(chunk), pool.submit(_screen_in_worker, number, chunk)))
             if len(in_flight) >= 2 * processes:
@@ -779,24 +797,24 @@ def _in_processes(
 
 
 def _done(
-    item: tuple[int, Future[tuple[bytes, list[ScreeningRecord]]]],
-    progress: Callable[[int], None] | None,
+    item: tuple[int, Future[_Answered]],
+    progress: Progress | None,
     audit: CsvAudit | None,
 ) -> bytes:
     rows, future = item
-    data, records = future.result()
+    data, records, counts = future.result()
     if audit is not None:
         audit.keep(records)  # stored here, in the serving process, before the lines go out
     if progress is not None:
-        progress(rows)
+        progress(rows, counts)
     return data
 
 
-def _screen_in_worker(number: int, chunk: Pending) -> tuple[bytes, list[ScreeningRecord]]:
+def _screen_in_worker(number: int, chunk: Pending) -> _Answered:
     job = _JOBS[number]
-    rows = screen_chunk(chunk, job.source, job.serving, job.index, job.calls)
-    records = [] if job.audit is None else job.audit.records(job.source, rows, job.index)
-    return format_rows(job.source, rows, job.index, job.output), records
+    rows = screen_chunk(chunk, job.source, job.ctx, job.options)
+    records = [] if job.audit is None else job.audit.records(job.source, rows, job.ctx.index)
+    return format_rows(job.source, rows, job.ctx.index, job.output), records, tally(rows)
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -805,9 +823,6 @@ def _screen_in_worker(number: int, chunk: Pending) -> tuple[bytes, list[Screenin
 def escape_formula(value: str) -> str:
     """The cell as a spreadsheet shows it as text: formula starters get a leading apostrophe."""
     return "'" + value if value[:1] in _FORMULA_START else value
-
-
-_escape = escape_formula
 
 
 def output_header(header: Sequence[str], all_matches: bool = False) -> list[str]:
@@ -857,34 +872,46 @@ def format_rows(
 def _flat_rows(screened: ScreenedRow, all_matches: bool) -> list[list[str]]:
     """The answer's cells of one input row: one line, or one per match with `all_matches`.
 
-    The values are those `render.screening` puts in the JSON answer (decision, and per match
-    entity id, list, vessel name, IMO, flags, score, decision and risk flags), read straight
-    from the outcome: a CSV row needs the top match only, not the whole rendered answer.
+    The values are those `render.screening` puts in the JSON answer, read straight from the
+    outcome: a CSV row needs the top match only, not the whole rendered answer.
     """
     result = screened.result
     width = len(OUTPUT_COLUMNS) + (1 if all_matches else 0)
     if isinstance(result, RowError):
-        return [[*[""] * (width - 1), _escape(result.text())]]
+        return [[*[""] * (width - 1), escape_formula(result.text())]]
     matches = result.screening.matches
-    head = [result.decision, str(len(matches))]
+    head = [result.decision, escape_formula(result.decision_reason or ""), str(len(matches))]
+    tail = [
+        escape_formula(_TEXT_JOIN.join(result.warnings)),
+        escape_formula(_LIST_JOIN.join(v.imo or "" for v in result.suggestions)),
+        escape_formula(_TEXT_JOIN.join(a.reason for a in result.screening.set_aside)),
+        "",
+    ]
     if not matches:
-        return [[*head, *[""] * (width - 2)]]
+        return [[*head, *[""] * (width - len(head) - len(tail)), *tail]]
     lines: list[list[str]] = []
-    for rank, (match, history) in enumerate(zip(matches, result.histories, strict=True), 1):
+    listings = result.listings or tuple((m,) for m in matches)
+    for rank, (match, history, group) in enumerate(
+        zip(matches, result.histories, listings, strict=True), 1
+    ):
         vessel = match.vessel
         lines.append(
             [
                 *head,
                 *([str(rank)] if all_matches else []),
-                _escape(match.entity_id),
-                _escape(match.list_id),
-                _escape(vessel.name),
-                _escape(vessel.imo or ""),
-                _escape(";".join(vessel.flags)),
+                escape_formula(match.entity_id),
+                escape_formula(match.list_id),
+                escape_formula(_LIST_JOIN.join(dict.fromkeys(x.list_id for x in group))),
+                escape_formula(vessel.name),
+                escape_formula(match.matched_name),
+                match.explanation.matched_name_kind or "",
+                escape_formula(vessel.imo or ""),
+                escape_formula(_LIST_JOIN.join(vessel.flags)),
                 str(match.score),
                 match.decision,
-                ";".join(history.flag_codes),
-                "",
+                escape_formula(_TEXT_JOIN.join(match.explanation.notes)),
+                _LIST_JOIN.join(history.flag_codes),
+                *tail,
             ]
         )
         if not all_matches:
@@ -916,7 +943,11 @@ def _ndjson_lines(
         item |= {
             "screening_id": answer["screening_id"],
             "decision": answer["decision"],
+            "decision_reason": answer["decision_reason"],
             "matches": len(matches),
+            "warnings": answer["warnings"],
+            "imo_suggestions": answer["imo_suggestions"],
+            "set_aside": answer["set_aside"],
         }
         for rank, match in enumerate(matches or [None], 1):
             extra = {"match_rank": rank if match else None, "match": match}

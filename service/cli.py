@@ -19,12 +19,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("openapi", help="print the OpenAPI document built from the schemas")
     sub.add_parser("config", help="print the effective configuration")
-    one = sub.add_parser("screen-one", help="screen one vessel and print the JSON answer")
-    one.add_argument("--name")
-    one.add_argument("--imo")
-    one.add_argument("--mmsi")
-    one.add_argument("--flag")
+    one = sub.add_parser(
+        "screen-one",
+        help="screen one vessel offline and print the answer POST /v1/screen gives",
+        description=(
+            "Screen one vessel with the lists of --lists (or LISTS_DIR) and the port files, as "
+            "POST /v1/screen does, and print its JSON answer. Exit 0 when screened, 2 when the "
+            "query is not valid (the API's 422, printed as its problem document)."
+        ),
+    )
+    for name in ("name", "imo", "mmsi", "call-sign", "flag", "owner", "manager", "operator"):
+        one.add_argument(f"--{name}")
+    one.add_argument("--reference")
     one.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
+    _add_options(one)
     bulk = sub.add_parser(
         "screen",
         help="screen every row of a CSV file offline, as POST /v1/screen/csv does",
@@ -40,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     bulk.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
     bulk.add_argument("--ndjson", action="store_true", help="JSON lines instead of CSV")
     bulk.add_argument("--all-matches", action="store_true", help="a line per match")
+    _add_options(bulk)
     lists_cmd = sub.add_parser("lists", help="manage the served lists")
     lists_sub = lists_cmd.add_subparsers(dest="lists_command", required=True)
     refresh = lists_sub.add_parser(
@@ -82,6 +91,44 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "lists":
         return _refresh_lists(args)
     return 2
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    """The screening options POST /v1/screen takes beside the vessel."""
+    parser.add_argument("--only-lists", help="comma-separated list ids to screen against")
+    parser.add_argument("--threshold", type=float, help="lowest score returned")
+    parser.add_argument("--limit", type=int, help="most matches returned (1-100)")
+    parser.add_argument("--window-days", type=int, help="days of port-call history per match")
+
+
+def _options_body(args: argparse.Namespace) -> dict[str, object]:
+    body: dict[str, object] = {}
+    if args.only_lists:
+        body["lists"] = [part.strip() for part in args.only_lists.split(",") if part.strip()]
+    for key, value in (
+        ("threshold", args.threshold),
+        ("limit", args.limit),
+        ("port_call_window_days", args.window_days),
+    ):
+        if value is not None:
+            body[key] = value
+    return body
+
+
+def _invalid(errors: dict[str, object]) -> int:
+    """A request the API would refuse with 422: its problem document on stderr, exit 2."""
+    from service.problems import VALIDATION_TYPE, problem_body, validation_detail
+
+    body = problem_body(422, "Invalid request", validation_detail(errors), VALIDATION_TYPE, errors)
+    print(json.dumps(body, ensure_ascii=False), file=sys.stderr)
+    return 2
+
+
+def _unknown_lists(lists: list[str] | None, served: tuple[str, ...]) -> dict[str, object]:
+    unknown = sorted(set(lists or ()) - set(served))
+    if not unknown:
+        return {}
+    return {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
 
 
 def _refresh_lists(args: argparse.Namespace) -> int:
@@ -150,40 +197,40 @@ def _keys(args: argparse.Namespace) -> int:
 
 
 def _screen_one(args: argparse.Namespace) -> int:
-    from service.index import build_index
-    from service.loaders.errors import ListLoadError
-    from service.loaders.registry import load_lists
-    from service.matcher import Policy, Query, screen
+    """`vessel-screen screen-one`: `POST /v1/screen`'s validation, screening and answer, on
+    the files alone (nothing recorded; calls pushed to a running service are not seen)."""
+    import orjson
+    from marshmallow import ValidationError
 
+    from service.loaders.errors import ListLoadError
+    from service.screening import request_from_body, run
+    from service.sources import offline_context
+    from service.web import render
+    from service.web.schemas import ScreenRequestSchema
+
+    fields = ("name", "imo", "mmsi", "call_sign", "flag", "owner", "manager", "operator")
+    body: dict[str, object] = {f: getattr(args, f) for f in fields if getattr(args, f)}
+    if args.reference is not None:
+        body["reference"] = args.reference
+    body |= _options_body(args)
+    try:
+        loaded = ScreenRequestSchema().load(body)
+    except ValidationError as exc:
+        return _invalid(
+            exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        )
     settings = Settings.from_env()
     try:
-        index = build_index(load_lists(args.lists or settings.lists_dir))
-    except ListLoadError as exc:
-        print(f"vessel-screen: {exc}", file=sys.stderr)
-        return 2
-    policy = Policy(settings.match_threshold, settings.review_threshold, settings.default_limit)
-    result = screen(
-        Query(name=args.name, imo=args.imo, mmsi=args.mmsi, flag=args.flag), index, policy
-    )
-    print(
-        json.dumps(
-            {
-                "decision": result.decision,
-                "matches": [
-                    {
-                        "entity_id": m.entity_id,
-                        "name": m.vessel.name,
-                        "imo": m.vessel.imo,
-                        "score": m.score,
-                        "decision": m.decision,
-                        "notes": list(m.explanation.notes),
-                    }
-                    for m in result.matches
-                ],
-            },
-            indent=2,
-        )
-    )
+        ctx = offline_context(settings, args.lists)
+    except (ListLoadError, OSError) as exc:
+        print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
+        return 1
+    unknown = _unknown_lists(loaded.get("lists"), ctx.index.list_ids)
+    if unknown:
+        return _invalid(unknown)
+    outcome = run(request_from_body(loaded), ctx)
+    answer = render.screening(outcome, ctx.index)
+    sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
     return 0
 
 
@@ -193,16 +240,19 @@ def _screen_file(args: argparse.Namespace) -> int:
     Offline means: lists from --lists (or LISTS_DIR) and port calls from PORT_CALLS_DIR, read
     here; nothing is recorded, and calls pushed to a running service are not seen.
     """
-    import dataclasses
-    import tempfile
+    from marshmallow import ValidationError
 
     from service import bulk
-    from service.index import build_index
     from service.loaders.errors import ListLoadError
-    from service.loaders.registry import load_lists
-    from service.serving import Serving
-    from service.store import open_store
+    from service.sources import offline_context
+    from service.web.schemas import ScreeningOptionsSchema
 
+    try:
+        loaded = ScreeningOptionsSchema().load(_options_body(args))
+    except ValidationError as exc:
+        return _invalid(
+            exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+        )
     settings = Settings.from_env()
     limits = bulk.Limits(settings.csv_max_bytes, settings.csv_max_rows)
     try:
@@ -220,37 +270,39 @@ def _screen_file(args: argparse.Namespace) -> int:
             print(f"vessel-screen: {args.file}: {exc.detail}", file=sys.stderr)
             return 2
         try:
-            index = build_index(load_lists(args.lists or settings.lists_dir))
+            ctx = offline_context(settings, args.lists)
         except (ListLoadError, OSError) as exc:
             print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
             return 1
-        with tempfile.TemporaryDirectory(prefix="vessel-screen-") as scratch:
-            # A store of its own, thrown away: the command records nothing anywhere.
-            offline = dataclasses.replace(settings, data_dir=Path(scratch), database_url="")
-            store = open_store(offline)
-            try:
-                store.migrate()
-                serving = Serving.from_settings(settings, store)
-                serving.index = index
-                output = bulk.Output(ndjson=args.ndjson, all_matches=args.all_matches)
-                progress = _Progress(line_breaks, sys.stderr) if sys.stderr.isatty() else None
-                chunks = bulk.screen_file(
-                    source, serving, index, output, bulk.bulk_processes(settings), progress
-                )
-                if args.output is None:
-                    _write_all(chunks, sys.stdout.buffer)
-                else:
-                    with args.output.open("wb") as out:
-                        _write_all(chunks, out)
-                if progress is not None:
-                    progress.finish()
-            except BrokenPipeError:  # the reader went away (| head): nothing left to tell
-                return 1
-            except Exception as exc:
-                print(f"vessel-screen: screening failed: {exc}", file=sys.stderr)
-                return 1
-            finally:
-                store.close()
+        unknown = _unknown_lists(loaded.get("lists"), ctx.index.list_ids)
+        if unknown:
+            return _invalid(unknown)
+        lists = loaded.get("lists")
+        options = bulk.RowOptions(
+            lists=tuple(lists) if lists else None,
+            threshold=loaded.get("threshold"),
+            limit=loaded.get("limit"),
+            window_days=loaded.get("port_call_window_days"),
+        )
+        output = bulk.Output(ndjson=args.ndjson, all_matches=args.all_matches)
+        progress = _Progress(line_breaks, sys.stderr, draw=sys.stderr.isatty())
+        chunks = bulk.screen_file(
+            source, ctx, output, bulk.bulk_processes(settings), progress, options=options
+        )
+        try:
+            if args.output is None:
+                _write_all(chunks, sys.stdout.buffer)
+            else:
+                with args.output.open("wb") as out:
+                    _write_all(chunks, out)
+        except BrokenPipeError:  # the reader went away (| head): nothing left to tell
+            progress.finish(complete=False)
+            return 1
+        except Exception as exc:
+            progress.finish(complete=False)
+            print(f"vessel-screen: screening failed: {exc}", file=sys.stderr)
+            return 1
+        progress.finish(complete=True)
     return 0
 
 
@@ -261,30 +313,46 @@ def _write_all(chunks: Iterator[bytes], out: BinaryIO) -> None:
 
 
 class _Progress:
-    """Rows done, rows per second and time left, redrawn on one line of a terminal.
+    """Rows done, rows per second and time left, redrawn on one line of a terminal, and a
+    summary line at the end (terminal or not): rows by decision and the time taken.
 
     The expected row count is the file's line breaks less the header: exact unless quoted
     fields hold line breaks, so the time left is an estimate and the bar stops at 100%.
     """
 
-    def __init__(self, line_breaks: int, tty: TextIO) -> None:
+    def __init__(self, line_breaks: int, out: TextIO, draw: bool = True) -> None:
         self.total = max(line_breaks - 1, 1)
-        self.tty = tty
+        self.out = out
+        self.draw = draw
         self.done = 0
+        self.counts: dict[str, int] = {}
         self.started = self.drawn = time.monotonic()
 
-    def __call__(self, rows: int) -> None:
+    def __call__(self, rows: int, counts: dict[str, int]) -> None:
         self.done += rows
+        for key, value in counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
         now = time.monotonic()
-        if now - self.drawn >= 0.2:
+        if self.draw and now - self.drawn >= 0.2:
             self.drawn = now
             self._draw(now, final=False)
 
-    def finish(self) -> None:
-        self.total = self.done
-        self._draw(time.monotonic(), final=True)
-        self.tty.write("\n")
-        self.tty.flush()
+    def finish(self, complete: bool) -> None:
+        """End the bar's line and say what was screened; `complete` False: it stopped early."""
+        now = time.monotonic()
+        if self.draw:
+            if complete:
+                self.total = self.done
+            self._draw(now, final=True)
+            self.out.write("\n")
+        by_decision = ", ".join(
+            f"{self.counts.get(k, 0):,} {k}" for k in ("match", "review", "clear", "error")
+        )
+        state = "screened" if complete else "stopped after"
+        self.out.write(
+            f"{state} {self.done:,} rows in {_clock(now - self.started)}: {by_decision}\n"
+        )
+        self.out.flush()
 
     def _draw(self, now: float, final: bool) -> None:
         rate = self.done / max(now - self.started, 1e-9)
@@ -292,8 +360,8 @@ class _Progress:
         left = "" if final or not rate else f", {_clock((self.total - done) / rate)} left"
         bar = "#" * int(30 * done / self.total) if self.total else ""
         line = f"[{bar:<30}] {done:,}/{self.total:,} rows, {rate:,.0f} rows/s{left}"
-        self.tty.write(f"\r{line:<78}")
-        self.tty.flush()
+        self.out.write(f"\r{line:<78}")
+        self.out.flush()
 
 
 def _clock(seconds: float) -> str:

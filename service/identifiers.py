@@ -8,6 +8,7 @@ from pycountry) are built once, on first use, and cached; no call scans pycountr
 from __future__ import annotations
 
 import csv
+import gettext
 import io
 import re
 import unicodedata
@@ -263,6 +264,7 @@ _FLAG_DISPLAY_NAMES: dict[str, str] = {
 # any other non-alphanumeric run separates words.
 _FOLD_DELETE_RE = re.compile(r"['’‘`´.]")
 _FOLD_SPLIT_RE = re.compile(r"[^0-9a-z]+")
+_ANY_SCRIPT_SPLIT_RE = re.compile(r"[\W_]+")
 _PAREN_RE = re.compile(r"\(([^()]*)\)")
 
 
@@ -324,6 +326,49 @@ def _flag_index() -> dict[str, str]:
     return index
 
 
+# Languages whose registries, crews and agents write flags in their own words: the scripts the
+# matcher reads names in, and the languages of the large flag and port states.
+FLAG_NAME_LOCALES = (
+    "ru", "uk", "be", "bg", "sr", "kk", "zh", "zh_Hant", "ko", "ja", "ar", "fa", "he", "el",
+    "tr", "es", "fr", "de", "pt", "it", "nl", "pl", "ro", "vi", "id", "ms", "th", "hi", "ka",
+)  # fmt: skip
+
+
+@cache
+def _foreign_flag_index() -> dict[str, str]:
+    """Folded country name in another language -> alpha-2, from the Unicode CLDR names Babel
+    ships (their short forms: "Россия", "북한", "Panamá"). A name two countries share in
+    different languages names neither."""
+    from babel import Locale
+
+    iso = {c.alpha_2 for c in pycountry.countries}
+    found: dict[str, set[str]] = {}
+    for tag in FLAG_NAME_LOCALES:
+        for code, name in Locale.parse(tag).territories.items():
+            if code in iso:
+                found.setdefault(_fold_any_script(name), set()).add(code)
+        # The ISO names in the same language, from pycountry's translations: the long forms
+        # registries print ("Российская Федерация").
+        try:
+            iso_names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, [tag])
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for english in (country.name, getattr(country, "official_name", None)):
+                if english:
+                    translated = iso_names.gettext(english)
+                    found.setdefault(_fold_any_script(translated), set()).add(country.alpha_2)
+    return {key: next(iter(codes)) for key, codes in found.items() if key and len(codes) == 1}
+
+
+def _fold_any_script(text: str) -> str:
+    """Like `_fold`, for any script: letters of every script kept, case, marks and
+    punctuation gone."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return " ".join(_ANY_SCRIPT_SPLIT_RE.split(_FOLD_DELETE_RE.sub("", text))).strip()
+
+
 @lru_cache(maxsize=4096)
 def _flag_code(text: str) -> str | None:
     index = _flag_index()
@@ -335,11 +380,18 @@ def _flag_code(text: str) -> str | None:
         code = index.get(_fold(variant))
         if code is not None:
             return code
-    return None
+    return _foreign_flag_index().get(_fold_any_script(text))
+
+
+def warm() -> None:
+    """Build the flag tables now (before gunicorn forks, so every worker shares them)."""
+    _flag_index()
+    _foreign_flag_index()
 
 
 def normalize_flag(value: str | None) -> FlagResult:
-    """Recognise a flag given as ISO alpha-2 or alpha-3 code or an English country name.
+    """Recognise a flag given as ISO alpha-2 or alpha-3 code or a country name, in English or
+    in one of `FLAG_NAME_LOCALES` ("Россия", "Panamá").
 
     Names are compared without case, accents or punctuation, "St" equals "Saint" and a leading
     "The" is ignored, so "St. Kitts & Nevis" and "Saint Kitts and Nevis" are the same flag. See

@@ -122,11 +122,22 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class SetAside:
+    """A listed ship whose name reached the bar but that was not returned, and why (today: a
+    valid IMO that differs from the one sent, which makes it another ship)."""
+
+    vessel: Vessel
+    name_score: float
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Screening:
     query: PreparedQuery
     lists: tuple[ListInfo, ...]
     decision: Decision
     matches: tuple[Match, ...]
+    set_aside: tuple[SetAside, ...] = ()
 
 
 def prepare(query: Query) -> PreparedQuery:
@@ -189,17 +200,27 @@ def _screen_prepared(
     allowed = None if query.lists is None else frozenset(query.lists)
 
     matches: list[Match] = []
+    set_aside: list[SetAside] = []
     for vi in _candidates(pq, index, bar, retrieved):
         vessel = index.vessels[vi]
         if allowed is not None and vessel.list_id not in allowed:
             continue
         match = _score(pq, vi, index, policy, bar)
-        if match is not None:
+        if isinstance(match, Match):
             matches.append(match)
+        elif match is not None:
+            set_aside.append(match)
     matches.sort(key=lambda m: (-m.score, m.entity_id))
     matches = matches[:limit]
+    set_aside.sort(key=lambda a: (-a.name_score, a.vessel.entity_id))
     lists = index.lists if allowed is None else tuple(i for i in index.lists if i.id in allowed)
-    return Screening(query=pq, lists=lists, decision=_strongest(matches), matches=tuple(matches))
+    return Screening(
+        query=pq,
+        lists=lists,
+        decision=_strongest(matches),
+        matches=tuple(matches),
+        set_aside=tuple(set_aside[:limit]),
+    )
 
 
 def _strongest(matches: list[Match]) -> Decision:
@@ -289,7 +310,9 @@ def _id_status(mine: str | None, listed: str | None) -> IdStatus:
 
 def _score(
     pq: PreparedQuery, vi: int, index: ScreeningIndex, policy: Policy, bar: float
-) -> Match | None:
+) -> Match | SetAside | None:
+    """The candidate as a match, or set aside with the reason when only a differing valid IMO
+    keeps it out, or None when it is simply not close enough."""
     vessel = index.vessels[vi]
     notes: list[str] = []
     name_score: float | None = None
@@ -356,6 +379,17 @@ def _score(
             + (" but is a former listed flag" if was else "")
             + "; a change of flag does not clear a match"
         )
+    if entry is not None and pq.norm is not None and pq.norm.non_latin:
+        sounds = pq.norm.sound_is_distinctive and pq.norm.sound == entry.norm.sound
+        notes.append(
+            f"the name was sent in another script and read as {pq.norm.text}"
+            + (
+                f"; its consonants agree with the listed {entry.listed}, but a spelling in "
+                "another script is not proof of the same name"
+                if sounds
+                else ""
+            )
+        )
     if entry is not None and pq.norm is not None and entry.norm.numbers != pq.norm.numbers:
         notes.append(
             f"hull numbers differ: {' '.join(pq.norm.numbers) or 'none'} against "
@@ -364,6 +398,13 @@ def _score(
 
     score = round(score, 4)
     if score < bar:
+        if imo == "mismatch" and name_score is not None and round(name_score, 4) >= bar:
+            reason = (
+                f"{vessel.name} ({vessel.entity_id}) matches the name ({round(name_score, 4)}) "
+                f"but has IMO {vessel.imo}, not "
+                f"{pq.imo.digits if pq.imo else ''}: two valid IMO numbers are two ships"
+            )
+            return SetAside(vessel, round(name_score, 4), reason)
         return None
     decision: Decision = (
         "match" if score >= policy.match_threshold and imo != "mismatch" else "review"

@@ -109,12 +109,14 @@ def _refresh_one(serving: Serving, entry: ListEntry) -> RefreshResult:
 
 def _download_and_swap(serving: Serving, entry: ListEntry) -> Status:
     folder = entry.path
-    if folder.resolve() == serving.settings.lists_dir.resolve():
-        raise RefreshError(f"{folder} is the lists folder itself; give the list a sub-folder")
-    state_path = folder.parent / STATE_FILE
+    # Official files straight in LISTS_DIR (found by their names, no manifest): the files are
+    # swapped one by one inside it, since the folder holds more than this list.
+    in_place = folder.resolve() == serving.settings.lists_dir.resolve()
+    home = folder if in_place else folder.parent
+    state_path = home / STATE_FILE
     state = _read_state(state_path)
     timeout = serving.settings.refresh_timeout_seconds
-    staging = folder.parent / f".{folder.name}.staging-{uuid.uuid4().hex[:8]}"
+    staging = home / f".{folder.name}.staging-{uuid.uuid4().hex[:8]}"
     try:
         staging.mkdir()
         fetched: dict[str, Validators] = {}
@@ -138,7 +140,10 @@ def _download_and_swap(serving: Serving, entry: ListEntry) -> Status:
             load_list(replace(entry, path=staging))
         except (ListLoadError, OSError, ValueError) as exc:
             raise RefreshError(f"the downloaded files do not load: {exc}") from exc
-        _swap_in_and_publish(serving, folder, staging)
+        if in_place:
+            _swap_files_and_publish(serving, folder, staging, list(entry.urls))
+        else:
+            _swap_in_and_publish(serving, folder, staging)
         _write_state(state_path, state | fetched)
         return "updated"
     except OSError as exc:
@@ -169,6 +174,41 @@ def _swap_in_and_publish(serving: Serving, folder: Path, staging: Path) -> None:
     if had_folder:
         aside.rename(folder)
     raise RefreshError(reason)
+
+
+def _swap_files_and_publish(
+    serving: Serving, folder: Path, staging: Path, names: list[str]
+) -> None:
+    """Put the staged `names` in place of those in `folder` (each an atomic rename) and
+    publish; on refusal, put the old files back. The refresh lock keeps other refreshes out
+    while the set is changing."""
+    aside = staging.with_name(staging.name + ".old")
+    aside.mkdir()
+    moved: list[str] = []
+    try:
+        for name in names:
+            if (folder / name).exists():
+                (folder / name).replace(aside / name)
+            moved.append(name)
+            (staging / name).replace(folder / name)
+    except OSError:
+        _put_back(folder, aside, moved)
+        raise
+    if serving.reload():
+        shutil.rmtree(aside, ignore_errors=True)
+        return
+    reason = serving.last_error or "the new files were not published"
+    _put_back(folder, aside, moved)
+    raise RefreshError(reason)
+
+
+def _put_back(folder: Path, aside: Path, names: list[str]) -> None:
+    for name in names:
+        if (aside / name).exists():
+            (aside / name).replace(folder / name)
+        else:
+            (folder / name).unlink(missing_ok=True)  # new with this refresh: not served
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _download(url: str, target: Path, known: Validators, timeout: float) -> Validators | None:

@@ -10,14 +10,22 @@ import os
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from service.index import ScreeningIndex
-from service.matcher import Decision, Match, Query, Screening, screen
+from service.matcher import Decision, Match, Policy, Query, Screening, screen
+from service.model import Vessel
 from service.parties import PartyMatch, screen_parties
 from service.portcalls.calls import PortCallIndex
-from service.portcalls.history import VesselHistory
-from service.serving import Serving
+from service.portcalls.history import VesselHistory, vessel_history
+from service.portcalls.risk import RiskPolicy
+from service.query_problems import (
+    imo_suggestions,
+    query_warnings,
+    suggestion_text,
+    unusable_identifiers,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +38,26 @@ class Request:
     parties: Mapping[str, str] = field(default_factory=dict)
 
 
+PARTY_ROLES = ("owner", "manager", "operator")
+
+
+def request_from_body(body: Mapping[str, Any]) -> Request:
+    """The request a body loaded by the request schema describes (every face loads with it)."""
+    lists = body.get("lists")
+    query = Query(
+        name=body.get("name"),
+        imo=body.get("imo"),
+        mmsi=body.get("mmsi"),
+        call_sign=body.get("call_sign"),
+        flag=body.get("flag"),
+        lists=tuple(lists) if lists is not None else None,
+        threshold=body.get("threshold"),
+        limit=body.get("limit"),
+    )
+    parties = {role: body[role] for role in PARTY_ROLES if body.get(role)}
+    return Request(query, body.get("reference"), body.get("port_call_window_days"), parties)
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     screening_id: uuid.UUID
@@ -40,15 +68,41 @@ class Outcome:
     parties: tuple[PartyMatch, ...] = ()
     # Per match, every listing of the same ship (same IMO) on any list, the match's own first.
     listings: tuple[tuple[Match, ...], ...] = ()
+    # Listed ships whose valid IMO differs by one digit from an IMO sent with a failing check.
+    suggestions: tuple[Vessel, ...] = ()
 
     @property
     def decision(self) -> Decision:
-        """The strongest decision among the vessel's matches and its listed parties."""
+        """The strongest decision among the vessel's matches and its listed parties; never
+        `clear` when an identifier sent could not be used (see `decision_reason`)."""
         decisions = {self.screening.decision, *(p.decision for p in self.parties)}
         for decision in ("match", "review"):
             if decision in decisions:
                 return decision
-        return "clear"
+        return "review" if unusable_identifiers(self.screening.query) else "clear"
+
+    @property
+    def decision_reason(self) -> str | None:
+        """Why the answer is `review` with nothing matched: the query could not be screened
+        whole, so a clear answer would claim more than was checked."""
+        if self.screening.matches or any(p.decision != "clear" for p in self.parties):
+            return None
+        unusable = unusable_identifiers(self.screening.query)
+        if not unusable:
+            return None
+        reason = (
+            f"Not screened in full: {' and '.join(unusable)} could not be used and nothing "
+            "matched, so the vessel is not shown to be clear; check the identifiers."
+        )
+        if self.suggestions:
+            reason += " " + suggestion_text(self.suggestions)
+        return reason
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the query carried that could not be used, in plain words."""
+        found = query_warnings(self.screening.query)
+        return (*found, suggestion_text(self.suggestions)) if self.suggestions else found
 
     @property
     def risk_flags(self) -> tuple[str, ...]:
@@ -60,47 +114,67 @@ class Outcome:
 HistoryMemo = dict[tuple[str, int | None], VesselHistory]
 
 
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Everything a screening reads beside its request: one list version's index, the
+    decision policy, the port calls and the risk policy they are judged by, and the default
+    look-back window. A face builds it once per request (or per file) from what it serves."""
+
+    index: ScreeningIndex
+    policy: Policy
+    calls: PortCallIndex
+    risk: RiskPolicy
+    window_days: int
+
+    def history(self, vessel: Vessel, window_days: int | None) -> VesselHistory:
+        """The vessel's port calls in the last `window_days` (all when None) and its flags."""
+        since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
+        return vessel_history(vessel, self.calls, self.risk, since)
+
+
 def run(
     request: Request,
-    serving: Serving,
-    index: ScreeningIndex,
-    calls: PortCallIndex | None = None,
+    ctx: Context,
     result: Screening | None = None,
     memo: HistoryMemo | None = None,
 ) -> Outcome:
-    """Screen one request against `index` (one list version for the whole answer).
+    """Screen one request against `ctx.index` (one list version for the whole answer).
 
     `result` lets a bulk caller pass a screening it already computed for an identical query,
     and `memo` the histories it already looked up: the rows of one batch or CSV chunk are
     answered at one moment, and a fleet file names the same listed ships again and again.
     """
-    result = result or screen(request.query, index, serving.policy)
+    index = ctx.index
+    result = result or screen(request.query, index, ctx.policy)
     result, listings = merge_listings(result)
-    calls = calls or serving.port_calls()
-    days = (
-        serving.settings.port_call_window_days
-        if request.window_days is None
-        else request.window_days
-    )
+    days = ctx.window_days if request.window_days is None else request.window_days
     if memo is None:
-        histories = tuple(serving.history(m.vessel, days, calls) for m in result.matches)
+        histories = tuple(ctx.history(m.vessel, days) for m in result.matches)
     else:
         found = []
         for m in result.matches:
             history = memo.get((m.entity_id, days))
             if history is None:
-                history = memo[(m.entity_id, days)] = serving.history(m.vessel, days, calls)
+                history = memo[(m.entity_id, days)] = ctx.history(m.vessel, days)
             found.append(history)
         histories = tuple(found)
+    lists = None if request.query.lists is None else frozenset(request.query.lists)
     parties: tuple[PartyMatch, ...] = ()
     if request.parties:
-        lists = None if request.query.lists is None else frozenset(request.query.lists)
         parties = tuple(
-            screen_parties(request.parties, index, serving.policy, request.query.threshold, lists)
+            screen_parties(request.parties, index, ctx.policy, request.query.threshold, lists)
         )
+    suggestions = imo_suggestions(result.query, index, lists) if not result.matches else ()
     now = datetime.now(UTC)
     return Outcome(
-        time_ordered_uuid(now), now, request.reference, result, histories, parties, listings
+        time_ordered_uuid(now),
+        now,
+        request.reference,
+        result,
+        histories,
+        parties,
+        listings,
+        suggestions,
     )
 
 

@@ -26,13 +26,14 @@ from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
 from service.matcher import Policy
-from service.model import LoadedList, Vessel
-from service.portcalls.calls import CallFileSummary, PortCall, PortCallIndex, load_port_calls_dir
-from service.portcalls.history import VesselHistory, vessel_history
-from service.portcalls.ports import PortTable, load_ports
-from service.portcalls.risk import RiskPolicy, load_risk_policy
+from service.model import LoadedList
+from service.portcalls.calls import CallFileSummary, PortCall, PortCallIndex
+from service.portcalls.ports import PortTable
+from service.portcalls.risk import RiskPolicy
 from service.rescreen import past_from_answer, rescreen
+from service.screening import Context
 from service.settings import Settings
+from service.sources import policy_of, read_port_files
 from service.store import AlertRecord, Listener, Store, StoreError
 from service.store.group import GroupCommit
 from service.versions import diff, loaded_from_records, records_of
@@ -75,17 +76,11 @@ class PortData:
 
 
 def load_port_data(settings: Settings, store: Store) -> PortData:
-    """A malformed risk policy raises: a policy that silently lost an entry would silently stop
-    flagging calls there."""
-    ports = load_ports(settings.ports_dir)
-    risk = load_risk_policy(
-        settings.risk_policy_file, record_gap_days=settings.record_gap_days, ports=ports
+    """The port files (see `sources.read_port_files`) and the calls pushed to the store."""
+    port = read_port_files(settings)
+    data = PortData(
+        port.ports, port.risk, port.files, store, settings.port_calls_poll_seconds, port.calls
     )
-    calls, files = load_port_calls_dir(settings.port_calls_dir, ports)
-    for summary in files:
-        if summary.rejected:
-            log.warning("port calls %s: %d rejected rows", summary.file, len(summary.rejected))
-    data = PortData(ports, risk, files, store, settings.port_calls_poll_seconds, calls)
     data.refresh(force=True)
     return data
 
@@ -109,12 +104,7 @@ class Serving:
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> Serving:
-        policy = Policy(
-            match_threshold=settings.match_threshold,
-            review_threshold=settings.review_threshold,
-            default_limit=settings.default_limit,
-        )
-        return cls(settings, policy, store, load_port_data(settings, store))
+        return cls(settings, policy_of(settings), store, load_port_data(settings, store))
 
     # --- Lists ---------------------------------------------------------------------------------
 
@@ -141,7 +131,7 @@ class Serving:
             # The store writes (SQLite and psycopg let go of the GIL while they wait) and the
             # index build overlap; the index is served only once every version is stored.
             with ThreadPoolExecutor(1, thread_name_prefix="publish") as pool:
-                stored = pool.submit(self._publish_all, loaded)
+                stored = pool.submit(self._publish_all, loaded, folder)
                 index = build_index(loaded) if kept is None else kept[1]
                 try:
                     stored.result()
@@ -161,9 +151,18 @@ class Serving:
             self.reload_port_data()
         return True
 
-    def _publish_all(self, loaded: list[LoadedList]) -> None:
+    def _publish_all(self, loaded: list[LoadedList], folder: Path) -> None:
+        """Publish every loaded list, then make them the served set: a list that the folder no
+        longer names is retired in every worker and instance, its history kept."""
         for lst in loaded:
             self._publish(lst)
+        for list_id in self.store.retire_lists([lst.info.id for lst in loaded], datetime.now(UTC)):
+            log.warning(
+                "retired %s: %s no longer names it; its versions stay in the store, "
+                "it is no longer served",
+                list_id,
+                folder,
+            )
 
     def reload_port_data(self) -> None:
         """Read the port table, the risk policy and the port-call files again (pushed calls
@@ -242,7 +241,9 @@ class Serving:
     def start_listening(self, poll_interval: float | None = None) -> None:
         """Follow published versions (call in each worker, after gunicorn forks)."""
         if self.listener is None:
-            self.listener = self.store.listen_versions(self._on_version, poll_interval)
+            self.listener = self.store.listen_versions(
+                self._on_version, poll_interval, self._on_retired
+            )
 
     def _on_version(self, list_id: str, version: str) -> None:
         """Serve `version` of `list_id` if it is not what this worker serves already."""
@@ -262,6 +263,18 @@ class Serving:
         with self._lock:
             kept = [] if self.index is None else self._loaded_except(self.index, list_id)
             self._serve([*kept, incoming])
+
+    def _on_retired(self, list_id: str) -> None:
+        """Stop serving a list the store retired (another process reloaded without it)."""
+        with self._lock:
+            if self.index is None or list_id not in self.index.list_ids:
+                return
+            kept = self._loaded_except(self.index, list_id)
+            log.warning("no longer serving %s: retired", list_id)
+            if kept:
+                self._serve(kept)
+            else:
+                self.index = None
 
     @staticmethod
     def _loaded_except(index: ScreeningIndex, list_id: str) -> list[LoadedList]:
@@ -310,12 +323,15 @@ class Serving:
     def port_calls(self) -> PortCallIndex:
         return self.port_data.refresh()
 
-    def history(
-        self, vessel: Vessel, window_days: int | None, calls: PortCallIndex | None = None
-    ) -> VesselHistory:
-        """The vessel's port calls in the last `window_days` (all when None) and its flags."""
-        since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
-        return vessel_history(vessel, calls or self.port_calls(), self.port_data.risk, since)
+    def context(self, index: ScreeningIndex) -> Context:
+        """What a screening against `index` reads, as served at this moment."""
+        return Context(
+            index,
+            self.policy,
+            self.port_calls(),
+            self.port_data.risk,
+            self.settings.port_call_window_days,
+        )
 
     def push_calls(self, calls: list[PortCall]) -> None:
         """Store pushed calls (raises StoreError when they are not kept)."""

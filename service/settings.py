@@ -341,6 +341,7 @@ class Settings:
         """
         shown = {SETTINGS[f.name].env: str(getattr(self, f.name)) for f in fields(self)}
         shown["DATABASE_URL"] = mask_password(self.database_url)
+        shown["KEYS_FILE"] = str(self.keys_path)
         shown["REDIS_URL"] = mask_password(self.redis_url)
         return shown
 

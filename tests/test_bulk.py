@@ -331,7 +331,7 @@ def answer(app: Flask, data: bytes, output: Output = CSV, processes: int = 1) ->
     state = serving_of(app)
     assert state.index is not None
     source = opened(data)
-    return b"".join(bulk.screen_file(source, state, state.index, output, processes))
+    return b"".join(bulk.screen_file(source, state.context(state.index), output, processes))
 
 
 def parsed(data: bytes) -> list[dict[str, str]]:
@@ -416,10 +416,19 @@ def test_progress_is_told_every_row(sample_app: Flask) -> None:
     state = serving_of(app=sample_app)
     assert state.index is not None
     seen: list[int] = []
+    decided: dict[str, int] = {}
+
+    def progress(rows: int, counts: dict[str, int]) -> None:
+        seen.append(rows)
+        for key, value in counts.items():
+            decided[key] = decided.get(key, 0) + value
+
     source = opened(big_file(2 * bulk.CHUNK_ROWS + 10))
-    for _ in bulk.screen_file(source, state, state.index, Output(), 2, seen.append):
+    for _ in bulk.screen_file(source, state.context(state.index), Output(), 2, progress):
         pass
     assert sum(seen) == 2 * bulk.CHUNK_ROWS + 10
+    # Every row is counted once under its decision, whichever process screened it.
+    assert sum(decided.values()) == 2 * bulk.CHUNK_ROWS + 10
 
 
 def test_answer_json_writes_what_the_schema_dumps(sample_app: Flask, ofac: ScreeningIndex) -> None:
@@ -436,7 +445,7 @@ def test_answer_json_writes_what_the_schema_dumps(sample_app: Flask, ofac: Scree
             Request(q, None, window, {"owner": entity.name, "operator": entity.name.lower()})
             for q, entity in zip(queries, index.entities[:200], strict=False)
         ]
-        outcomes = bulk.screen_requests(requests, state, index)
+        outcomes = bulk.screen_requests(requests, state.context(index))
         assert any(o.histories and o.histories[0].calls for o in outcomes) or index is ofac
         assert any(o.parties for o in outcomes)
         for outcome in outcomes:

@@ -120,7 +120,8 @@ def test_the_installed_command(fleet: Path, tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert [r["decision"] for r in rows(done.stdout)] == ["match", "clear", "", "match"]
-    assert done.stderr == ""  # no progress bar when stderr is not a terminal
+    # No progress bar when stderr is not a terminal: only the closing summary.
+    assert done.stderr == "screened 4 rows in 0:00: 2 match, 0 review, 1 clear, 1 error\n"
     bad = tmp_path / "bad.csv"
     bad.write_text("colour\nred\n")
     done = subprocess.run(
@@ -129,16 +130,30 @@ def test_the_installed_command(fleet: Path, tmp_path: Path) -> None:
     assert done.returncode == 2 and "No column gives" in done.stderr and done.stdout == ""
 
 
-def test_progress_shows_rows_rate_and_time_left() -> None:
+def test_progress_shows_rows_rate_and_time_left_and_ends_with_a_summary() -> None:
     tty = io.StringIO()
-    progress = _Progress(line_breaks=1001, tty=tty)
+    progress = _Progress(line_breaks=1001, out=tty)
     progress.drawn = 0.0  # draw on the next call, whatever the clock says
-    progress(250)
+    progress(250, {"match": 3, "clear": 247})
     line = tty.getvalue()
     assert "250/1,000 rows" in line and "rows/s" in line and "left" in line
-    progress(750)
-    progress.finish()
-    assert "1,000/1,000 rows" in tty.getvalue() and tty.getvalue().endswith("\n")
+    progress(750, {"clear": 740, "review": 8, "error": 2})
+    progress.finish(complete=True)
+    text = tty.getvalue()
+    assert "1,000/1,000 rows" in text
+    last = text.rstrip("\n").split("\n")[-1]
+    assert last.startswith("screened 1,000 rows in ")
+    assert last.endswith("3 match, 8 review, 987 clear, 2 error") and text.endswith("\n")
+
+
+def test_a_stopped_run_still_ends_its_line_and_says_so() -> None:
+    tty = io.StringIO()
+    progress = _Progress(line_breaks=101, out=tty)
+    progress(40, {"clear": 40})
+    progress.finish(complete=False)
+    assert tty.getvalue().endswith(
+        "stopped after 40 rows in 0:00: 0 match, 0 review, 40 clear, 0 error\n"
+    )
 
 
 def test_the_other_commands_still_work(capsys: pytest.CaptureFixture[str]) -> None:
@@ -146,3 +161,25 @@ def test_the_other_commands_still_work(capsys: pytest.CaptureFixture[str]) -> No
     assert json.loads(capsys.readouterr().out)["decision"] == "match"
     assert main(["config"]) == 0
     assert "CSV_MAX_ROWS=1000000" in capsys.readouterr().out
+
+
+def test_config_shows_the_keys_file_in_use(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("KEYS_FILE", raising=False)
+    assert main(["config"]) == 0
+    assert f"KEYS_FILE={tmp_path / 'api-keys.json'}" in capsys.readouterr().out.splitlines()
+
+
+def test_keys_create_refuses_a_second_active_key_of_one_name_and_names_bad_scopes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("KEYS_FILE", str(tmp_path / "keys.json"))
+    assert main(["keys", "create", "compliance-system"]) == 0
+    capsys.readouterr()
+    assert main(["keys", "create", "compliance-system"]) == 2
+    assert "already named 'compliance-system'" in capsys.readouterr().err
+    assert main(["keys", "create", "other", "--scopes", "screen,sudo"]) == 2
+    err = capsys.readouterr().err
+    assert "got sudo" in err and "(" not in err.split("got")[1]

@@ -330,3 +330,38 @@ def test_manifest_urls_are_checked(tmp_path: Path, urls: dict[str, str], message
     (tmp_path / "manifest.json").write_text(json.dumps({"lists": [entry]}), encoding="utf-8")
     with pytest.raises(ListLoadError, match=message):
         read_manifest(tmp_path)
+
+
+def test_official_files_straight_in_the_folder_refresh_without_a_manifest(
+    tmp_path: Path, publisher: Publisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LISTS_DIR holding OFAC's files under their own names: refreshed from the publisher's
+    addresses the format knows, swapped file by file, the old files back on a refusal."""
+    from dataclasses import replace as copy_with
+
+    from service.loaders import registry
+
+    spec = registry.FORMATS["ofac-csv"]
+    assert set(spec.downloads) == {"sdn.csv", "alt.csv", "add.csv", "sdn_comments.csv"}
+    assert all(url.startswith(registry.OFAC_EXPORTS) for url in spec.downloads.values())
+    local = {name: f"{publisher.url}/{name}" for name in spec.downloads}
+    monkeypatch.setitem(registry.FORMATS, "ofac-csv", copy_with(spec, downloads=local))
+    lists = tmp_path / "official"
+    shutil.copytree(SAMPLE, lists)
+    app = create_app(lists_dir=lists, data_dir=tmp_path / "data")
+    client = app.test_client()
+    before = _served_version(app)
+
+    publisher.files["sdn.csv"] = publisher.files["sdn.csv"].rstrip(b"\x1a") + NEW_VESSEL + b"\x1a"
+    result = _refresh(app)
+    assert result["status"] == "updated" and result["version"] != before
+    answer = client.post("/v1/screen", json={"name": "REFRESHED TRADER", "imo": "9000003"})
+    assert answer.get_json()["decision"] == "match"
+    assert (lists / "sdn.csv").read_bytes() == publisher.files["sdn.csv"]
+    assert not [p for p in lists.iterdir() if p.name.startswith(".") and p.is_dir()]
+
+    updated = _files(lists)
+    publisher.files["sdn.csv"] = bytes(range(256)) * 40
+    result = _refresh(app)
+    assert result["status"] == "failed" and "do not load" in str(result["error"])
+    assert _files(lists) == updated  # nothing of the refused download left in the folder

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -74,6 +74,14 @@ class Format:
     default_id: str
     title: str
     source: str | None = None
+    # File name -> the publisher's address for it: a folder of these files found by their
+    # names (no manifest) is refreshed from there by `vessel-screen lists refresh`.
+    downloads: Mapping[str, str] = field(default_factory=dict)
+
+
+def _ofac_exports(names: Iterable[str]) -> dict[str, str]:
+    """OFAC's export service serves each file under its name in capitals."""
+    return {name: OFAC_EXPORTS + name.upper() for name in names}
 
 
 # Adding a format is one entry here. Order matters only where two formats give one list (the
@@ -86,6 +94,7 @@ FORMATS: dict[str, Format] = {
         "us-ofac-sdn",
         "OFAC Specially Designated Nationals (SDN) list",
         OFAC_SDN_CSV_SOURCE,
+        _ofac_exports(OFAC_CSV_FILES),
     ),
     "ofac-cons-csv": Format(
         ofac_cons_csv.read_ofac_cons_csv,
@@ -94,6 +103,7 @@ FORMATS: dict[str, Format] = {
         ofac_cons_csv.DEFAULT_LIST_ID,
         "OFAC Consolidated Sanctions List (non-SDN lists)",
         OFAC_EXPORTS + "CONS_PRIM.CSV",
+        _ofac_exports(ofac_cons_csv.CONS_FILE_NAMES),
     ),
     "ofac-xml": Format(
         ofac_xml.read_ofac_sdn_xml,
@@ -102,6 +112,7 @@ FORMATS: dict[str, Format] = {
         ofac_xml.SDN_LIST_ID,
         "OFAC Specially Designated Nationals (SDN) list",
         OFAC_EXPORTS + "SDN.XML",
+        _ofac_exports((ofac_xml.SDN_XML,)),
     ),
     "ofac-cons-xml": Format(
         ofac_xml.read_ofac_cons_xml,
@@ -118,6 +129,7 @@ FORMATS: dict[str, Format] = {
         un_xml.DEFAULT_LIST_ID,
         "UN Security Council Consolidated List",
         "https://scsanctions.un.org/resources/xml/en/consolidated.xml",
+        {un_xml.FILE_NAME: "https://scsanctions.un.org/resources/xml/en/consolidated.xml"},
     ),
     "eu-ojeu": Format(
         eu_annex.read_eu_ojeu,
@@ -310,7 +322,17 @@ def _discovered(format_name: str, path: Path, *, several: bool) -> ListEntry:
     list_id = spec.default_id
     if several:
         list_id = f"{spec.default_id}-{_slug(path.name)}"
-    return ListEntry(list_id, path, format_name, spec.title, spec.source)
+    return ListEntry(list_id, path, format_name, spec.title, spec.source, _on_disk(spec, path))
+
+
+def _on_disk(spec: Format, folder: Path) -> dict[str, str]:
+    """The format's download addresses keyed by the names its files have in `folder` (lists
+    are published in capitals and saved in any case)."""
+    try:
+        present = {p.name.lower(): p.name for p in folder.iterdir() if p.is_file()}
+    except OSError:
+        present = {}
+    return {present.get(name, name): url for name, url in spec.downloads.items()}
 
 
 def _manifest_entry(folder: Path, raw: Any, where: str) -> ListEntry:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
@@ -28,6 +28,7 @@ __all__ = [
     "JobRecord",
     "ListVersionRecord",
     "Listener",
+    "RetiredCallback",
     "ScreeningKind",
     "ScreeningRecord",
     "Store",
@@ -42,6 +43,7 @@ SCREENING_KINDS: tuple[str, ...] = ("single", "batch", "csv")
 VERSIONS_CHANNEL = "list_versions"
 
 VersionCallback = Callable[[str, str], None]
+RetiredCallback = Callable[[str], None]
 
 
 class StoreError(Exception):
@@ -106,6 +108,8 @@ class ListVersionRecord:
     source: str | None = None
     format: str = ""
     published_at: str | None = None
+    # The version's vessels; `entries` counts the listed companies stored with them too.
+    vessels: int | None = None
 
     def to_list_info(self) -> ListInfo:
         """The `ListInfo` of a published version, as the loader gave it."""
@@ -138,12 +142,6 @@ class AlertRecord:
     decision: str
     previous_decision: str | None
     reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class AppliedMigration:
-    version: int
-    name: str
 
 
 # --- The interface ------------------------------------------------------------------------------
@@ -254,13 +252,27 @@ class Store(Protocol):
         is unknown."""
         ...
 
+    def retire_lists(self, named: Collection[str], at: datetime) -> list[str]:
+        """Make `named` the served set: every other list is retired (kept, no longer served,
+        left out of `latest_versions`), a named list that was retired is served again, and
+        listeners are told. The lists this call retired."""
+        ...
+
+    def retired_lists(self) -> dict[str, datetime]:
+        """Each retired list and when it was retired."""
+        ...
+
     def listen_versions(
-        self, callback: VersionCallback, poll_interval: float | None = None
+        self,
+        callback: VersionCallback,
+        poll_interval: float | None = None,
+        on_retired: RetiredCallback | None = None,
     ) -> Listener:
         """Call `callback(list_id, version)` from a background thread with the newest published
-        version of each list: for every list once it has started, then whenever a newer one is
-        published, by this process or any other. Each (list, version) is reported once per
-        listener; a callback that raises gets the same version again at the next look.
+        version of each served list: for every list once it has started, then whenever a newer
+        one is published, by this process or any other; and `on_retired(list_id)` when a list
+        reported before is retired. Each (list, version) is reported once per listener; a
+        callback that raises gets the same version again at the next look.
 
         PostgreSQL: LISTEN/NOTIFY on a connection of its own, reconnecting after a drop and
         catching up then; `poll_interval` (default 30 s) is a safety-net look. SQLite: a look
@@ -339,9 +351,9 @@ def check_publication(info: ListInfo, entries: Sequence[Mapping[str, Any]]) -> l
     return ids
 
 
-def call_key(call: PortCall) -> tuple[str, str, str, datetime, str]:
-    """The natural key of a port call, as the unique index reads it (absent ids as '')."""
-    return (call.imo or "", call.mmsi or "", call.locode, utc(call.arrived_at), call.source)
+def vessel_count(entries: Sequence[Mapping[str, Any]]) -> int:
+    """The vessels among a version's stored entries (the rest are listed companies)."""
+    return sum(1 for e in entries if e.get("record_type") != "entity")
 
 
 # --- Watching versions (both backends) ----------------------------------------------------------
@@ -354,9 +366,19 @@ class VersionTracker:
     same version at the next look."""
 
     callback: VersionCallback
+    on_retired: RetiredCallback | None = None
     reported: dict[str, str] = field(default_factory=dict)
 
     def offer(self, latest: Mapping[str, ListVersionRecord]) -> None:
+        for list_id in sorted(set(self.reported) - set(latest)):
+            # Reported before and no longer among the served: retired.
+            if self.on_retired is not None:
+                try:
+                    self.on_retired(list_id)
+                except Exception:
+                    log.exception("list retirement callback failed for %s", list_id)
+                    continue
+            del self.reported[list_id]
         for list_id, record in sorted(latest.items()):
             version = record.version
             if version is None or self.reported.get(list_id) == version:

@@ -47,6 +47,7 @@ from service.portcalls.calls import PortCall
 from service.settings import mask_password
 from service.store.base import (
     VERSIONS_CHANNEL,
+    RetiredCallback,
     ScreeningRecord,
     StoreError,
     VersionCallback,
@@ -55,6 +56,7 @@ from service.store.base import (
     dump_json,
     time_text,
     utc,
+    vessel_count,
 )
 from service.store.migrate import migrate_postgres
 from service.store.sql import (
@@ -349,8 +351,8 @@ class PostgresStore(SqlStore):
             # then does nothing: one copy of each version, whoever loaded it.
             stored = conn.execute(
                 "INSERT INTO list_versions (list_id, version, title, source, format,"
-                " published_at, loaded_at, entry_count, files_sha256)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+                " published_at, loaded_at, entry_count, files_sha256, vessel_count)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
                 " ON CONFLICT (list_id, version) DO NOTHING RETURNING seq",
                 (
                     info.id,
@@ -362,6 +364,7 @@ class PostgresStore(SqlStore):
                     utc(info.loaded_at),
                     len(rows),
                     dump_json(dict(info.sha256)),
+                    vessel_count(entries),
                 ),
             ).fetchone()
             if stored is None:
@@ -372,11 +375,13 @@ class PostgresStore(SqlStore):
             ):
                 for row in rows:
                     cp.write_row(row)
-            # Delivered to listeners only when this transaction commits.
-            conn.execute(
-                "SELECT pg_notify(%s, %s)", (VERSIONS_CHANNEL, f"{info.id}:{info.version}")
-            )
+            self._announce(conn, info.id, info.version)
         return True
+
+    def _announce(self, conn: Connection, list_id: str, version: str) -> None:
+        # Delivered to listeners only when the transaction commits; an empty version says the
+        # list was retired or served again.
+        conn.execute("SELECT pg_notify(%s, %s)", (VERSIONS_CHANNEL, f"{list_id}:{version}"))
 
     def save_port_calls(self, calls: Sequence[PortCall]) -> int:
         if not calls:
@@ -409,10 +414,13 @@ class PostgresStore(SqlStore):
     # --- Versions -------------------------------------------------------------------------------
 
     def listen_versions(
-        self, callback: VersionCallback, poll_interval: float | None = None
+        self,
+        callback: VersionCallback,
+        poll_interval: float | None = None,
+        on_retired: RetiredCallback | None = None,
     ) -> _NotifyListener:
         listener = _NotifyListener(
-            self, VersionTracker(callback), poll_interval or DEFAULT_RECONCILE_INTERVAL
+            self, VersionTracker(callback, on_retired), poll_interval or DEFAULT_RECONCILE_INTERVAL
         )
         listener.start()
         return listener

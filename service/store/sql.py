@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 import orjson
 
@@ -22,37 +21,19 @@ from service.portcalls.calls import PortCall
 from service.store.base import (
     AlertRecord,
     JobRecord,
-    ListVersionRecord,
     ScreeningRecord,
     check_publication,
     check_screenings,
     dump_json,
-    text_time,
-    utc,
 )
-
-
-class Cursor(Protocol):
-    @property
-    def rowcount(self) -> int: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Connection(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Cursor: ...
-
+from service.store.rows import Connection, as_time
+from service.store.sql_lists import ListVersionsSql
 
 SCREENING_COLUMNS = (
     "screening_id, screened_at, caller, kind, job_id, job_row, query, list_versions, decision,"
     " response"
 )
 JOB_COLUMNS = "job_id, caller, filename, started_at, finished_at, row_count, error"
-VERSION_COLUMNS = (
-    "list_id, version, loaded_at, entry_count, files_sha256, title, source, format, published_at"
-)
 ALERT_COLUMNS = (
     "alert_id, created_at, screening_id, list_id, version, entity_id, score, decision,"
     " previous_decision, reason"
@@ -64,11 +45,6 @@ CALL_COLUMNS = (
 # PostgreSQL jsonb cannot hold U+0000 (json and SQLite can): refuse it in list entries on both
 # backends, so that a list version that one backend stores the other stores too.
 _NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
-
-
-def as_time(value: Any) -> datetime:
-    """A stored time (PostgreSQL: datetime, SQLite: text) as an aware UTC datetime."""
-    return utc(value) if isinstance(value, datetime) else text_time(str(value))
 
 
 # Groups up to this size (a single screening, concurrent callers' records written together) go in
@@ -137,21 +113,6 @@ def job_from_row(row: Sequence[Any]) -> JobRecord:
     )
 
 
-def version_from_row(row: Sequence[Any]) -> ListVersionRecord:
-    return ListVersionRecord(
-        list_id=row[0],
-        version=row[1],
-        loaded_at=as_time(row[2]),
-        entries=int(row[3]),
-        sha256=json.loads(row[4]),
-        published=True,
-        title=row[5],
-        source=row[6],
-        format=row[7],
-        published_at=row[8],
-    )
-
-
 def alert_from_row(row: Sequence[Any]) -> AlertRecord:
     return AlertRecord(
         alert_id=row[0],
@@ -210,25 +171,10 @@ def _entry_json(entry: Mapping[str, Any]) -> str:
         return dump_json(dict(entry))
 
 
-class SqlStore:
+class SqlStore(ListVersionsSql):
     """The shared half of a backend. A subclass provides `_read()` (a connection, errors mapped
     to StoreError) and `_write()` (the same inside one transaction, committed on success) and
-    says how it stores times (`_time`)."""
-
-    placeholder = "%s"
-
-    def _read(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _write(self) -> AbstractContextManager[Connection]:
-        raise NotImplementedError
-
-    def _time(self, moment: datetime) -> Any:
-        """The stored form of a time."""
-        raise NotImplementedError
-
-    def _sql(self, text: str) -> str:
-        return text if self.placeholder == "%s" else text.replace("%s", self.placeholder)
+    says how it stores times (`_time`); list versions are `ListVersionsSql`'s."""
 
     # --- Audit ----------------------------------------------------------------------------------
 
@@ -328,94 +274,6 @@ class SqlStore:
                 (job_id,),
             ).fetchall()
         return [screening_from_row(r) for r in rows]
-
-    # --- List versions --------------------------------------------------------------------------
-
-    def record_load_failure(
-        self,
-        list_id: str,
-        error: str,
-        at: datetime,
-        version: str | None = None,
-        sha256: Mapping[str, str] | None = None,
-    ) -> None:
-        with self._write() as conn:
-            conn.execute(
-                self._sql(
-                    "INSERT INTO list_load_failures (list_id, version, failed_at, error,"
-                    " files_sha256) VALUES (%s, %s, %s, %s, %s)"
-                ),
-                (list_id, version, self._time(at), error, dump_json(dict(sha256 or {}))),
-            )
-
-    def list_versions(self, list_id: str) -> list[ListVersionRecord]:
-        with self._read() as conn:
-            published = conn.execute(
-                self._sql(f"SELECT {VERSION_COLUMNS}, seq FROM list_versions WHERE list_id = %s"),
-                (list_id,),
-            ).fetchall()
-            failed = conn.execute(
-                self._sql(
-                    "SELECT list_id, version, failed_at, error, files_sha256, id"
-                    " FROM list_load_failures WHERE list_id = %s"
-                ),
-                (list_id,),
-            ).fetchall()
-        # Newest first by load time; among equal times a publication before a failure, and
-        # later publications (higher seq) first.
-        keyed: list[tuple[datetime, int, int, ListVersionRecord]] = [
-            (as_time(row[2]), 1, int(row[9]), version_from_row(row)) for row in published
-        ]
-        for row in failed:
-            record = ListVersionRecord(
-                list_id=row[0],
-                version=row[1],
-                loaded_at=as_time(row[2]),
-                entries=0,
-                sha256=json.loads(row[4]),
-                published=False,
-                error=row[3],
-            )
-            keyed.append((record.loaded_at, 0, int(row[5]), record))
-        keyed.sort(key=lambda k: k[:3], reverse=True)
-        return [k[3] for k in keyed]
-
-    def latest_version(self, list_id: str) -> ListVersionRecord | None:
-        with self._read() as conn:
-            row = conn.execute(
-                self._sql(
-                    f"SELECT {VERSION_COLUMNS} FROM list_versions WHERE list_id = %s"
-                    " ORDER BY seq DESC LIMIT 1"
-                ),
-                (list_id,),
-            ).fetchone()
-        return None if row is None else version_from_row(row)
-
-    def latest_versions(self) -> dict[str, ListVersionRecord]:
-        with self._read() as conn:
-            rows = conn.execute(
-                f"SELECT {VERSION_COLUMNS} FROM list_versions v WHERE seq ="
-                " (SELECT MAX(seq) FROM list_versions w WHERE w.list_id = v.list_id)"
-                " ORDER BY list_id"
-            ).fetchall()
-        return {row[0]: version_from_row(row) for row in rows}
-
-    def list_version_entries(self, list_id: str, version: str) -> list[dict[str, Any]] | None:
-        with self._read() as conn:
-            known = conn.execute(
-                self._sql("SELECT 1 FROM list_versions WHERE list_id = %s AND version = %s"),
-                (list_id, version),
-            ).fetchone()
-            if known is None:
-                return None
-            rows = conn.execute(
-                self._sql(
-                    "SELECT entry FROM list_entries WHERE list_id = %s AND version = %s"
-                    " ORDER BY position"
-                ),
-                (list_id, version),
-            ).fetchall()
-        return [json.loads(r[0]) for r in rows]
 
     # --- Alerts ---------------------------------------------------------------------------------
 

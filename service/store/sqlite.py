@@ -47,6 +47,7 @@ from typing import Any
 from service.model import ListInfo
 from service.portcalls.calls import PortCall
 from service.store.base import (
+    RetiredCallback,
     ScreeningRecord,
     StoreError,
     VersionCallback,
@@ -54,6 +55,7 @@ from service.store.base import (
     check_screenings,
     dump_json,
     time_text,
+    vessel_count,
 )
 from service.store.migrate import migrate_sqlite
 from service.store.sql import (
@@ -470,8 +472,8 @@ class SQLiteStore(SqlStore):
             # place in the order, and a version stored meanwhile by another worker is seen here.
             inserted = conn.execute(
                 "INSERT INTO list_versions (list_id, version, seq, title, source, format,"
-                " published_at, loaded_at, entry_count, files_sha256)"
-                " SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM list_versions"
+                " published_at, loaded_at, entry_count, files_sha256, vessel_count)"
+                " SELECT ?, ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ? FROM list_versions"
                 " WHERE 1 ON CONFLICT (list_id, version) DO NOTHING",
                 (
                     info.id,
@@ -483,6 +485,7 @@ class SQLiteStore(SqlStore):
                     time_text(info.loaded_at),
                     len(rows),
                     dump_json(dict(info.sha256)),
+                    vessel_count(entries),
                 ),
             ).rowcount
             if not inserted:
@@ -503,10 +506,13 @@ class SQLiteStore(SqlStore):
     # --- Versions -------------------------------------------------------------------------------
 
     def listen_versions(
-        self, callback: VersionCallback, poll_interval: float | None = None
+        self,
+        callback: VersionCallback,
+        poll_interval: float | None = None,
+        on_retired: RetiredCallback | None = None,
     ) -> _PollingListener:
         listener = _PollingListener(
-            self, VersionTracker(callback), poll_interval or DEFAULT_POLL_INTERVAL
+            self, VersionTracker(callback, on_retired), poll_interval or DEFAULT_POLL_INTERVAL
         )
         listener.start()
         return listener

@@ -15,6 +15,7 @@ from typing import IO, Any
 
 import orjson
 from flask import Blueprint, Response, g, request, stream_with_context
+from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.bulk import (
@@ -24,6 +25,7 @@ from service.bulk import (
     CsvSource,
     Limits,
     Output,
+    RowOptions,
     answer_json,
     bulk_processes,
     open_csv,
@@ -33,12 +35,15 @@ from service.bulk import (
     spool,
     too_large,
 )
+from service.index import ScreeningIndex
+from service.problems import problem_body
 from service.screening import Request
 from service.store import StoreError
 from service.web import audit
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_body, serving, state
-from service.web.screen import load_request, plain_request
+from service.web.schemas import ScreeningOptionsSchema
+from service.web.screen import check_lists, load_request, plain_request
 
 log = logging.getLogger("service.web")
 
@@ -70,15 +75,7 @@ def _batch_items(data: Any, max_batch: int) -> list[Any]:
 
 
 def _problem_body(problem: ApiProblem) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "type": problem.type,
-        "title": problem.title,
-        "status": problem.status,
-        "detail": problem.detail,
-    }
-    if problem.errors is not None:
-        body["errors"] = problem.errors
-    return body
+    return problem_body(problem.status, problem.title, problem.detail, problem.type, problem.errors)
 
 
 @bp.post("/v1/screen/batch")
@@ -98,7 +95,7 @@ def screen_batch() -> Response:
                 continue
         loaded.append(request_)
     valid = [item for item in loaded if isinstance(item, Request)]
-    outcomes = iter(screen_requests(valid, state, index))
+    outcomes = iter(screen_requests(valid, state.context(index)))
     # Each item's answer is encoded once: the same bytes are recorded and sent.
     parts: list[bytes] = []
     answered = []
@@ -145,6 +142,59 @@ def _flag(name: str) -> bool:
     if raw.lower() in ("true", "1", "yes"):
         return True
     raise validation_problem({name: ["Must be true or false."]})
+
+
+_OPTIONS = ("lists", "threshold", "limit", "port_call_window_days")
+_CSV_PARAMETERS = frozenset((*_OPTIONS, "all_matches"))
+_options_schema = ScreeningOptionsSchema()
+
+
+def _csv_options(index: ScreeningIndex) -> RowOptions:
+    """The options every row is screened with, from query parameters or (multipart) form
+    fields, checked by the schema `POST /v1/screen` checks them with; any other parameter is
+    refused, so a misspelt `threshhold` never screens a file with the default."""
+    given: dict[str, list[str]] = {}
+    sources = [request.args]
+    if request.mimetype == "multipart/form-data":
+        sources.append(request.form)
+    for values in sources:
+        for key in values:
+            given.setdefault(key, []).extend(values.getlist(key))
+    errors: dict[str, list[str]] = {
+        key: ["Unknown parameter."] for key in sorted(set(given) - _CSV_PARAMETERS)
+    }
+    raw: dict[str, Any] = {}
+    for key in _OPTIONS:
+        if key not in given:
+            continue
+        if key == "lists":
+            raw[key] = [part.strip() for v in given[key] for part in v.split(",") if part.strip()]
+        else:
+            raw[key] = _number(given[key][-1])
+    try:
+        loaded = _options_schema.load(raw)
+    except ValidationError as exc:
+        errors.update(exc.messages if isinstance(exc.messages, dict) else {})
+    if errors:
+        raise validation_problem(errors)
+    lists = loaded.get("lists")
+    check_lists(lists, index)
+    return RowOptions(
+        lists=tuple(lists) if lists else None,
+        threshold=loaded.get("threshold"),
+        limit=loaded.get("limit"),
+        window_days=loaded.get("port_call_window_days"),
+    )
+
+
+def _number(text: str) -> int | float | str:
+    """A parameter's text as the number it spells; left as text for the schema to refuse."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return text
 
 
 def _problem(exc: CsvProblem) -> ApiProblem:
@@ -212,6 +262,11 @@ def screen_csv() -> Response:
     except BaseException:
         stream.close()
         raise
+    try:
+        options = _csv_options(index)
+    except ApiProblem:
+        stream.close()
+        raise
     output = Output(ndjson=media_type == NDJSON, all_matches=all_matches)
     job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.store.record_screenings)
     try:
@@ -221,7 +276,14 @@ def screen_csv() -> Response:
         raise ApiProblem(
             503, "Service Unavailable", "The upload could not be recorded; nothing was screened."
         ) from exc
-    body = screen_file(source, state, index, output, bulk_processes(settings), audit=job)
+    body = screen_file(
+        source,
+        state.context(index),
+        output,
+        bulk_processes(settings),
+        audit=job,
+        options=options,
+    )
     response = Response(
         stream_with_context(_guarded(body, stream, source, output, job)),
         content_type=output.media_type,

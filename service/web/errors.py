@@ -8,10 +8,11 @@ from typing import Any
 from flask import Flask, Response, g, has_request_context, json, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from service.problems import VALIDATION_TYPE, problem_body, validation_detail
+
 log = logging.getLogger("service.web")
 
 PROBLEM_JSON = "application/problem+json"
-VALIDATION_TYPE = "urn:vessel-screen:problem:validation"
 INTERNAL_DETAIL = (
     "The service failed to answer this request; it has been logged with its request id."
 )
@@ -53,27 +54,10 @@ def problem(
     return response
 
 
-def problem_body(
-    status: int,
-    title: str,
-    detail: str,
-    type_: str = "about:blank",
-    errors: dict[str, Any] | None = None,
-    request_id: str | None = None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
-    if errors is not None:
-        body["errors"] = errors
-    if request_id:
-        body["request_id"] = request_id
-    return body
-
-
 def validation_problem(errors: dict[str, Any]) -> ApiProblem:
-    fields = ", ".join(sorted(errors))
-    return ApiProblem(
-        422, "Invalid request", f"These fields are not valid: {fields}.", VALIDATION_TYPE, errors
-    )
+    """A 422 naming each bad field; a complaint about the body as a whole (marshmallow's
+    `_schema`) is said in words, not by that key."""
+    return ApiProblem(422, "Invalid request", validation_detail(errors), VALIDATION_TYPE, errors)
 
 
 def _logged(status: int, title: str, cause: BaseException | None = None) -> None:

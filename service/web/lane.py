@@ -106,7 +106,7 @@ class ScreenLane:
             return None
         rid = observe.request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         try:
-            outcome = run(request, state, index)
+            outcome = run(request, state.context(index))
             text = orjson.dumps(render.screening(outcome, index)).decode()
             record = audit.record_for(outcome, data, text, "single", caller=caller)
             audit.store([record], state.recorder)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+
 from flask import Blueprint, Response, request
 
-from service.model import Vessel
+from service.model import ListInfo, Vessel
 from service.refresh import refresh_lists
-from service.store import ListVersionRecord, StoreError
+from service.store import ListVersionRecord, Store, StoreError
 from service.versions import diff, loaded_from_records
 from service.web import render
 from service.web.errors import ApiProblem, validation_problem
@@ -32,23 +35,50 @@ _refresh_schema = RefreshResponseSchema()
 def lists() -> Response:
     state = serving()
     assert state.index is not None
-    body = {
-        "lists": [
-            {
-                "id": info.id,
-                "title": info.title,
-                "source": info.source,
-                "format": info.format,
-                "version": info.version,
-                "loaded_at": info.loaded_at,
-                "sha256": dict(info.sha256),
-                "entries": info.entries,
-                "last_error": state.last_error,
-            }
-            for info in state.index.lists
-        ]
+    served = [
+        _list_info(info, state.last_error, "served", None) for info in state.index.lists
+    ]
+    return json_response(_lists_schema.dump({"lists": served + _retired(state.store)}))
+
+
+def _list_info(
+    info: ListInfo, error: str | None, status: str, retired_at: datetime | None
+) -> dict[str, object]:
+    return {
+        "id": info.id,
+        "title": info.title,
+        "source": info.source,
+        "format": info.format,
+        "version": info.version,
+        "loaded_at": info.loaded_at,
+        "sha256": dict(info.sha256),
+        "entries": info.entries,
+        "last_error": error,
+        "status": status,
+        "retired_at": retired_at,
     }
-    return json_response(_lists_schema.dump(body))
+
+
+def _retired(store: Store) -> list[dict[str, object]]:
+    """Retired lists with their last version; none when the store does not answer (the served
+    lists are still worth showing)."""
+    try:
+        retired = store.retired_lists()
+        latest = {list_id: store.latest_version(list_id) for list_id in retired}
+    except StoreError:
+        return []
+    out = []
+    for list_id, at in retired.items():
+        record = latest[list_id]
+        if record is None:
+            continue
+        info = replace(record.to_list_info(), entries=_vessels(record))
+        out.append(_list_info(info, None, "retired", at))
+    return out
+
+
+def _vessels(record: ListVersionRecord) -> int:
+    return record.entries if record.vessels is None else record.vessels
 
 
 @bp.post("/v1/lists/refresh")
@@ -79,7 +109,7 @@ def vessel(entity_id: str) -> Response:
             "remarks": v.remarks,
             "source_record": v.source_record,
         }
-        | render.history(state.history(v, None))
+        | render.history(state.context(index).history(v, None))
     )
     return json_response(_vessel_schema.dump(body))
 
@@ -103,7 +133,8 @@ def versions(list_id: str) -> Response:
             {
                 "version": r.version,
                 "loaded_at": r.loaded_at,
-                "entries": r.entries,
+                "entries": _vessels(r),
+                "records": r.entries,
                 "sha256": dict(r.sha256),
                 "published": r.published,
                 "error": r.error,

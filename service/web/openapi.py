@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import fields, validate
 
 from service.web import schemas
 from service.web.access import required_scope
@@ -378,6 +379,33 @@ def spec_yaml() -> str:
     )
 
 
+def _csv_option_parameters() -> list[dict[str, Any]]:
+    """The screening options of a CSV upload as query parameters, read off the schema that
+    checks them (its types and ranges), so the document and the check cannot differ."""
+    out = []
+    for name, field in schemas.ScreeningOptionsSchema().fields.items():
+        schema: dict[str, Any]
+        description = field.metadata.get("description", "")
+        if isinstance(field, fields.List):
+            schema = {"type": "string"}
+            description = "Comma-separated list ids (or the parameter repeated). " + description
+        else:
+            schema = {"type": "integer" if isinstance(field, fields.Integer) else "number"}
+            for rule in field.validators:
+                if isinstance(rule, validate.Range):
+                    schema |= {"minimum": rule.min, "maximum": rule.max}
+        out.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": schema,
+                "description": description,
+            }
+        )
+    return out
+
+
 def _bulk_paths(spec: APISpec) -> None:
     """POST /v1/screen/batch and POST /v1/screen/csv (service/web/bulk.py)."""
     for name, schema in (
@@ -423,10 +451,15 @@ def _bulk_paths(spec: APISpec) -> None:
                     "mmsi, call_sign, flag, reference; other columns are passed through. UTF-8 "
                     "(with or without BOM) or Windows-1252; comma, semicolon or tab separated. "
                     "The answer has a row per input row, in order (`row` 1 is the first after "
-                    "the header): the input cells, then decision, matches, and the best match's "
-                    "entity id, list, name, IMO, flags, score, decision and risk flags, or the "
-                    "row's `error`. Cells starting with = + - @ tab or CR get a leading `'`. "
-                    "Problems with the whole file are answered before any output."
+                    "the header): the input cells, then decision and its reason, matches, the "
+                    "best match's entity id, list, every list the ship is on, name, the listed "
+                    "name that matched and its kind, IMO, flags, score, decision and notes, "
+                    "risk flags, warnings and IMO suggestions, or the row's `error`. Cells "
+                    "starting with = + - @ tab or CR get a leading `'`. The options `lists`, "
+                    "`threshold`, `limit` and `port_call_window_days` apply to every row and "
+                    "are given as query parameters or (multipart) form fields; any other "
+                    "parameter is a 422. Problems with the whole file are answered before any "
+                    "output."
                 ),
                 "parameters": [
                     {
@@ -435,7 +468,8 @@ def _bulk_paths(spec: APISpec) -> None:
                         "required": False,
                         "schema": {"type": "boolean", "default": False},
                         "description": "A line per match instead of per row.",
-                    }
+                    },
+                    *_csv_option_parameters(),
                 ],
                 "requestBody": {
                     "required": True,

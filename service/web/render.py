@@ -65,24 +65,8 @@ def query_echo(pq: PreparedQuery) -> dict[str, Any]:
         "mmsi_flag": mid_country(pq.mmsi) if pq.mmsi else None,
         "call_sign": pq.call_sign,
         "flag": pq.flag.code,
-        "flag_recognized": pq.flag.known,
+        "flag_recognized": None if pq.flag.raw is None else pq.flag.known,
     }
-
-
-def warnings(pq: PreparedQuery) -> list[str]:
-    out = []
-    if pq.name and pq.norm is None:
-        out.append(f"name {pq.name!r} has no letters or digits; it was not compared")
-    if pq.imo is not None and not pq.imo.valid:
-        out.append(
-            f"IMO {pq.imo.raw!r} is not a valid IMO number (7 digits with a check digit); "
-            "it was compared only for an exact listed match"
-        )
-    if pq.mmsi_raw and pq.mmsi is None:
-        out.append(f"MMSI {pq.mmsi_raw!r} is not 9 digits; it was not compared")
-    if not pq.flag.known:
-        out.append(f"flag {pq.flag.raw!r} is not a recognised country; it was not compared")
-    return out
 
 
 def history(h: VesselHistory) -> dict[str, Any]:
@@ -173,5 +157,21 @@ def screening(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
             for p in outcome.parties
         ],
         "risk_flags": list(outcome.risk_flags),
-        "warnings": warnings(s.query),
+        "warnings": list(outcome.warnings),
+        "decision_reason": outcome.decision_reason,
+        "set_aside": [
+            {
+                "entity_id": a.vessel.entity_id,
+                "list": a.vessel.list_id,
+                "name": a.vessel.name,
+                "imo": a.vessel.imo,
+                "name_score": a.name_score,
+                "reason": a.reason,
+            }
+            for a in s.set_aside
+        ],
+        "imo_suggestions": [
+            {"imo": v.imo, "entity_id": v.entity_id, "list": v.list_id, "name": v.name}
+            for v in outcome.suggestions
+        ],
     }

@@ -97,30 +97,13 @@ _NOT_BLANK = re.compile(NOT_BLANK)
 _ID_ONE_OF = [{"type": "string", "maxLength": MAX_STRING}, {"type": "integer"}, {"type": "null"}]
 
 
-class ScreenRequestSchema(Schema):
+class ScreeningOptionsSchema(Schema):
+    """How to screen, apart from what: the options a single screening, a batch item and a CSV
+    upload (as query parameters or form fields) share."""
+
     class Meta:
         unknown = RAISE
 
-    name = _text(
-        allow_none=True,
-        metadata={"description": "Vessel name in any script, case or style (prefixes like M/V)."},
-    )
-    imo = StrOrInt(
-        allow_none=True,
-        metadata={
-            "oneOf": _ID_ONE_OF,
-            "description": 'IMO: 9161003, "IMO 9161003" or "IMO9161003"; check digit verified.',
-        },
-    )
-    mmsi = StrOrInt(
-        allow_none=True,
-        metadata={"oneOf": _ID_ONE_OF, "description": "MMSI, 9 digits."},
-    )
-    call_sign = _text(allow_none=True)
-    flag = _text(
-        allow_none=True,
-        metadata={"description": "ISO 3166 alpha-2 or alpha-3 code, or an English country name."},
-    )
     lists = fields.List(
         fields.String(validate=validate.Length(min=1, max=MAX_STRING)),
         validate=validate.Length(min=1, max=MAX_LISTS),
@@ -139,16 +122,42 @@ class ScreenRequestSchema(Schema):
         validate=validate.Range(min=1, max=100),
         metadata={"description": "Most matches returned; default 10."},
     )
-    reference = _text(allow_none=True, metadata={"description": "Caller's own id, echoed back."})
-    owner = _text(allow_none=True, metadata={"description": "The ship's registered owner."})
-    manager = _text(allow_none=True, metadata={"description": "The ship's manager."})
-    operator = _text(allow_none=True, metadata={"description": "The ship's operator."})
     port_call_window_days = JsonInteger(
         strict=True,
         allow_none=True,
         validate=validate.Range(min=0, max=36500),
         metadata={"description": "Days of port-call history attached to each match; default 730."},
     )
+
+
+class ScreenRequestSchema(ScreeningOptionsSchema):
+    name = _text(
+        allow_none=True,
+        metadata={"description": "Vessel name in any script, case or style (prefixes like M/V)."},
+    )
+    imo = StrOrInt(
+        allow_none=True,
+        metadata={
+            "oneOf": _ID_ONE_OF,
+            "description": 'IMO: 9161003, "IMO 9161003" or "IMO9161003"; check digit verified.',
+        },
+    )
+    mmsi = StrOrInt(
+        allow_none=True,
+        metadata={"oneOf": _ID_ONE_OF, "description": "MMSI, 9 digits."},
+    )
+    call_sign = _text(allow_none=True)
+    flag = _text(
+        allow_none=True,
+        metadata={
+            "description": "ISO 3166 alpha-2 or alpha-3 code, or a country name in English or "
+            "another language (Russia, Россия, 북한)."
+        },
+    )
+    reference = _text(allow_none=True, metadata={"description": "Caller's own id, echoed back."})
+    owner = _text(allow_none=True, metadata={"description": "The ship's registered owner."})
+    manager = _text(allow_none=True, metadata={"description": "The ship's manager."})
+    operator = _text(allow_none=True, metadata={"description": "The ship's operator."})
 
     @validates_schema
     def _needs_an_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -171,7 +180,25 @@ class QueryEchoSchema(Schema):
     )
     call_sign = fields.String(allow_none=True)
     flag = fields.String(allow_none=True, metadata={"description": "ISO 3166 alpha-2."})
-    flag_recognized = fields.Boolean()
+    flag_recognized = fields.Boolean(
+        allow_none=True, metadata={"description": "Null when no flag was sent."}
+    )
+
+
+class SetAsideSchema(Schema):
+    entity_id = fields.String(required=True)
+    list = fields.String(required=True)
+    name = fields.String(required=True)
+    imo = fields.String(allow_none=True)
+    name_score = fields.Float(required=True)
+    reason = fields.String(required=True)
+
+
+class ImoSuggestionSchema(Schema):
+    imo = fields.String(required=True)
+    entity_id = fields.String(required=True)
+    list = fields.String(required=True)
+    name = fields.String(required=True)
 
 
 class ListRefSchema(Schema):
@@ -318,6 +345,29 @@ class ScreenResponseSchema(Schema):
         required=True,
         metadata={"description": "What in the query was not understood (unknown flag ...)."},
     )
+    decision_reason = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Why `decision` is `review` although nothing matched: an IMO number "
+            "whose check digit fails or a malformed MMSI could not be screened."
+        },
+    )
+    set_aside = fields.List(
+        fields.Nested(SetAsideSchema),
+        required=True,
+        metadata={
+            "description": "Listed ships whose name reached the threshold but that are not "
+            "matches, and why (a valid IMO that differs from the one sent: another ship)."
+        },
+    )
+    imo_suggestions = fields.List(
+        fields.Nested(ImoSuggestionSchema),
+        required=True,
+        metadata={
+            "description": "Listed ships whose valid IMO differs by one digit from an IMO sent "
+            "with a failing check digit."
+        },
+    )
 
 
 class ListInfoSchema(Schema):
@@ -328,8 +378,17 @@ class ListInfoSchema(Schema):
     version = fields.String(required=True)
     loaded_at = fields.DateTime(required=True)
     sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    entries = fields.Integer(required=True)
+    entries = fields.Integer(required=True, metadata={"description": "Vessels in the version."})
     last_error = fields.String(allow_none=True)
+    status = fields.String(
+        required=True,
+        validate=validate.OneOf(["served", "retired"]),
+        metadata={
+            "description": "`retired`: no longer named by LISTS_DIR; kept in the history, "
+            "never screened against."
+        },
+    )
+    retired_at = fields.DateTime(allow_none=True)
 
 
 class ListsResponseSchema(Schema):
@@ -380,7 +439,13 @@ class ProblemSchema(Schema):
 class ListVersionSchema(Schema):
     version = fields.String(allow_none=True)
     loaded_at = fields.DateTime(required=True)
-    entries = fields.Integer(required=True)
+    entries = fields.Integer(
+        required=True, metadata={"description": "Vessels in the version, as GET /v1/lists counts."}
+    )
+    records = fields.Integer(
+        required=True,
+        metadata={"description": "Records stored: the vessels and the listed companies."},
+    )
     sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     published = fields.Boolean(required=True)
     error = fields.String(allow_none=True)

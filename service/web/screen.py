@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from service.index import ScreeningIndex
 from service.matcher import Query
-from service.screening import Request, run
+from service.screening import Request, request_from_body, run
 from service.web import audit, render
 from service.web.errors import validation_problem
 from service.web.http import json_body, serving
@@ -29,25 +29,19 @@ def load_request(data: Any, index: ScreeningIndex) -> Request:
     except ValidationError as exc:
         messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         raise validation_problem(messages) from None
-    lists = body.get("lists")
-    if lists is not None:
-        unknown = sorted(set(lists) - set(index.list_ids))
-        if unknown:
-            raise validation_problem(
-                {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
-            )
-    query = Query(
-        name=body.get("name"),
-        imo=body.get("imo"),
-        mmsi=body.get("mmsi"),
-        call_sign=body.get("call_sign"),
-        flag=body.get("flag"),
-        lists=tuple(lists) if lists is not None else None,
-        threshold=body.get("threshold"),
-        limit=body.get("limit"),
-    )
-    parties = {role: body[role] for role in ("owner", "manager", "operator") if body.get(role)}
-    return Request(query, body.get("reference"), body.get("port_call_window_days"), parties)
+    check_lists(body.get("lists"), index)
+    return request_from_body(body)
+
+
+def check_lists(lists: list[str] | None, index: ScreeningIndex) -> None:
+    """A 422 for list ids not served (a typo must not screen against nothing)."""
+    if lists is None:
+        return
+    unknown = sorted(set(lists) - set(index.list_ids))
+    if unknown:
+        raise validation_problem(
+            {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
+        )
 
 
 _PLAIN_KEYS = frozenset(("name", "imo", "mmsi", "call_sign", "flag", "reference"))
@@ -88,7 +82,7 @@ def screen_one() -> Response:
     state = serving()
     index = state.index
     assert index is not None
-    outcome = run(plain_request(data) or load_request(data, index), state, index)
+    outcome = run(plain_request(data) or load_request(data, index), state.context(index))
     # Rendered in the shape ScreenResponseSchema dumps, with values orjson writes as the schema
     # would (tests/test_bulk.py compares the bytes): a marshmallow dump here would be a third of
     # the answer's time and change nothing.

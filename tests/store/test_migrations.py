@@ -21,6 +21,7 @@ TABLES = {
     "list_versions",
     "list_entries",
     "list_load_failures",
+    "retired_lists",
     "jobs",
     "screenings",
     "alerts",

@@ -24,6 +24,18 @@ import pytest
 from tests.conftest import BUNDLED_LISTS, REPO_ROOT, in_ci
 
 DOCS = REPO_ROOT / "docs"
+
+
+def _screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    """The page as a picture: into docs/ only when UPDATE_SCREENSHOTS=1 (refreshing the docs'
+    pictures is a deliberate act), else beside the test, so a test run leaves the tree as it
+    found it."""
+    folder = DOCS if os.environ.get("UPDATE_SCREENSHOTS") == "1" else tmp_path
+    page.mouse.move(0, 0)  # no hover colour in the picture
+    page.screenshot(path=str(folder / name), full_page=True)
+    assert (folder / name).stat().st_size > 10_000  # a real rendering, not a blank page
+
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -166,7 +178,9 @@ def _timeline(page: Page) -> list[dict[str, Any]]:
     ]
 
 
-def test_screen_lady_r_shows_the_match_and_the_risky_rajin_call(page: Page) -> None:
+def test_screen_lady_r_shows_the_match_and_the_risky_rajin_call(
+    page: Page, tmp_path: Path
+) -> None:
     expect(page.get_by_label("Port-call window (days)")).to_have_value("3650")
     _screen(page, "LADY R")
 
@@ -213,9 +227,7 @@ def test_screen_lady_r_shows_the_match_and_the_risky_rajin_call(page: Page) -> N
     rajin = page.locator("#history li.call.risky", has_text="KPRJN").first
     expect(rajin.locator(".badge.risk")).to_have_text("⚠ sanctioned jurisdiction")
 
-    DOCS.mkdir(exist_ok=True)
-    page.mouse.move(0, 0)  # no hover colour in the picture
-    page.screenshot(path=str(DOCS / "screen-lady-r.png"), full_page=True)
+    _screenshot(page, "screen-lady-r.png", tmp_path)
 
 
 def test_review_and_clear_have_their_own_colour_and_words(page: Page) -> None:
@@ -324,9 +336,7 @@ def test_csv_upload_shows_progress_and_downloads_the_results(page: Page, tmp_pat
     expect(preview.nth(1)).to_contain_text("Clear")
     expect(page.locator(".csv-counts")).to_contain_text("Match 2")
 
-    DOCS.mkdir(exist_ok=True)
-    page.mouse.move(0, 0)  # no hover colour in the picture
-    page.screenshot(path=str(DOCS / "csv-upload.png"), full_page=True)
+    _screenshot(page, "csv-upload.png", tmp_path)
 
     rows = _download_rows(page, tmp_path)
     assert [row["row"] for row in rows] == ["1", "2", "3"]
@@ -382,3 +392,14 @@ def test_a_401_asks_for_a_key_and_sends_it_as_a_bearer_token(page: Page) -> None
     assert sent == [None, "Bearer vs_test_key_123"]
     stored = page.evaluate("sessionStorage.getItem('vessel-screen-api-key')")
     assert stored == "vs_test_key_123"
+
+
+def test_an_imo_with_a_bad_check_digit_is_never_a_green_clear(page: Page) -> None:
+    banner = page.locator("#result-status .decision-banner")
+    page.locator("#f-imo").fill("9161004")  # LADY R's IMO, last digit wrong
+    page.get_by_role("button", name="Screen", exact=True).click()
+    expect(banner).to_contain_text("Decision: Review")
+    expect(banner).to_have_css("background-color", "rgb(255, 242, 198)")  # review, not clear
+    reason = page.locator("#result-status .decision-reason")
+    expect(reason).to_contain_text("Not screened in full")
+    expect(reason).to_contain_text("IMO 9161003 (LADY R")

@@ -255,11 +255,17 @@
     const info = $("lists-info");
     try {
       const body = await (await api("/v1/lists")).json();
-      const parts = (body.lists || []).map(
-        (list) =>
-          `${list.title || list.id} (${list.id}: ${list.entries} entries, version ${list.version})`,
-      );
-      info.textContent = parts.length ? `Screening against: ${parts.join("; ")}` : "";
+      const lists = body.lists || [];
+      const parts = lists
+        .filter((list) => list.status !== "retired")
+        .map(
+          (list) =>
+            `${list.title || list.id} (${list.id}: ${list.entries} vessels, version ${list.version})`,
+        );
+      const retired = lists.filter((list) => list.status === "retired").map((list) => list.id);
+      info.textContent =
+        (parts.length ? `Screening against: ${parts.join("; ")}` : "") +
+        (retired.length ? `. Retired, not screened against: ${retired.join(", ")}` : "");
     } catch (_err) {
       info.textContent = ""; // the screening itself will say what is wrong
     }
@@ -341,6 +347,10 @@
         ` — ${who}: ${candidates}.`,
       ),
     );
+
+    if (answer.decision_reason) {
+      status.append(el("p", { class: "decision-reason" }, answer.decision_reason));
+    }
 
     const warnings = answer.warnings || [];
     if (warnings.length) {

@@ -1,0 +1,60 @@
+"""The files a screening reads, read from disk: the lists of a folder and the port data (port
+table, risk policy, port-call files). The service reads them at start and on reload; the command
+line reads them to screen offline, recording nothing."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.index import build_index
+from service.loaders.registry import load_lists
+from service.matcher import Policy
+from service.portcalls.calls import CallFileSummary, PortCallIndex, load_port_calls_dir
+from service.portcalls.ports import PortTable, load_ports
+from service.portcalls.risk import RiskPolicy, load_risk_policy
+from service.screening import Context
+from service.settings import Settings
+
+log = logging.getLogger("service.sources")
+
+
+@dataclass(frozen=True)
+class PortFiles:
+    ports: PortTable
+    risk: RiskPolicy
+    calls: PortCallIndex
+    files: list[CallFileSummary]
+
+
+def policy_of(settings: Settings) -> Policy:
+    return Policy(
+        match_threshold=settings.match_threshold,
+        review_threshold=settings.review_threshold,
+        default_limit=settings.default_limit,
+    )
+
+
+def read_port_files(settings: Settings) -> PortFiles:
+    """A malformed risk policy raises: a policy that silently lost an entry would silently stop
+    flagging calls there."""
+    ports = load_ports(settings.ports_dir)
+    risk = load_risk_policy(
+        settings.risk_policy_file, record_gap_days=settings.record_gap_days, ports=ports
+    )
+    calls, files = load_port_calls_dir(settings.port_calls_dir, ports)
+    for summary in files:
+        if summary.rejected:
+            log.warning("port calls %s: %d rejected rows", summary.file, len(summary.rejected))
+    return PortFiles(ports, risk, calls, files)
+
+
+def offline_context(settings: Settings, lists_dir: Path | None = None) -> Context:
+    """A screening context from files alone: the lists of `lists_dir` (default LISTS_DIR) and
+    the port files. Raises ListLoadError / OSError when the lists cannot be read."""
+    index = build_index(load_lists(lists_dir or settings.lists_dir))
+    port = read_port_files(settings)
+    return Context(
+        index, policy_of(settings), port.calls, port.risk, settings.port_call_window_days
+    )
