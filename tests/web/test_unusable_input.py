@@ -167,3 +167,11 @@ def test_screen_one_refuses_what_the_api_refuses(capsys: pytest.CaptureFixture[s
     assert problem["status"] == 422 and "At least one of name, imo, mmsi" in problem["detail"]
     assert main(["screen-one", "--name", "X", "--limit", "0"]) == 2
     assert "limit" in json.loads(capsys.readouterr().err)["errors"]
+
+
+def test_entries_count_vessels_in_lists_and_their_versions_alike(client: FlaskClient) -> None:
+    [served] = client.get("/v1/lists").get_json()["lists"]
+    versions = client.get(f"/v1/lists/{served['id']}/versions").get_json()["versions"]
+    newest = next(v for v in versions if v["version"] == served["version"])
+    assert newest["entries"] == served["entries"] == 15  # the sample's vessels
+    assert newest["records"] == 19  # and its four listed owner companies
