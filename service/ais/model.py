@@ -125,11 +125,22 @@ class ReadSummary:
     outliers: int = 0
     first_rejections: list[Rejection] = field(default_factory=list)
     keep_rejections: int = 20
+    # Repeats of a report already read (same MMSI, time and position), as overlapping
+    # receivers produce; dropped, and not rejections.
+    duplicates: int = 0
+    # Well-formed messages or rows that carry no ship position or identity (base stations,
+    # aids to navigation, binary messages, other NMEA sentences); skipped, not rejections.
+    ignored: int = 0
 
     def reject(self, line: int, reason: str, text: str = "") -> None:
         self.rejected += 1
         if len(self.first_rejections) < self.keep_rejections:
             self.first_rejections.append(Rejection(line, reason, text[:200]))
+
+    @property
+    def accepted(self) -> int:
+        """Positions and static reports kept."""
+        return self.positions + self.statics
 
 
 EventKind = Literal["port_call", "ais_gap", "ship_to_ship", "identity_change", "position_jump"]
