@@ -77,8 +77,8 @@ def _ship_plan(
 
 def generate(
     positions: int, ships: int, seed: int = 1
-) -> tuple[Positions, list[StaticReport], dict[str, int]]:
-    """About `positions` reports of `ships` ships, and what was planted."""
+) -> tuple[Positions, list[StaticReport], dict[str, set[str]]]:
+    """About `positions` reports of `ships` ships, and the MMSIs each kind was planted on."""
     rng = np.random.default_rng(seed)
     ports = [p for p in load_bundled_ports() if p.lat is not None]
     lat = np.array([p.lat for p in ports])
@@ -94,7 +94,12 @@ def generate(
         k: [] for k in ("mmsi", "t", "lat", "lon", "sog", "status")
     }
     statics: list[StaticReport] = []
-    planted = {"dark": 0, "meetings": 0, "spoofs": 0, "renames": 0}
+    planted_mmsis: dict[str, set[str]] = {
+        "dark": set(),
+        "meetings": set(),
+        "spoofs": set(),
+        "renames": set(),
+    }
     mmsis = 200_000_000 + rng.choice(500_000_000, ships, replace=False)
     for k, mmsi in enumerate(mmsis):
         wt, wlat, wlon, wsog, wst = _ship_plan(rng, lat, lon, neighbours, hours)
@@ -107,16 +112,23 @@ def generate(
         sog = np.where(moving, rng.uniform(9, 15), wsog[idx]) + rng.normal(0, 0.1, len(t))
         status = np.where(moving, 0, wst[idx]).astype(np.int8)
         keep = np.ones(len(t), dtype=bool)
-        if k % 50 == 1:  # dark for 15-40 h while under way
+        if k % 50 == 1:  # dark for 15-40 h in the middle of a passage
+            gap = rng.uniform(15, 40) * 3600
             under_way = np.flatnonzero(moving & (sog > 5))
-            if len(under_way) > 1000:
-                start = t[under_way[len(under_way) // 2]]
-                keep &= (t < start) | (t > start + rng.uniform(15, 40) * 3600)
-                planted["dark"] += 1
+            for fraction in (0.5, 0.3, 0.7):
+                if len(under_way) < 100:
+                    break
+                start = t[under_way[int(len(under_way) * fraction)]]
+                # Under way from 2 h before to 2 h after: both ends well away from port.
+                around = (t >= start - 7200) & (t <= start + gap + 7200)
+                if moving[around].all() and t[-1] > start + gap + 7200:
+                    keep &= (t <= start) | (t > start + gap)
+                    planted_mmsis["dark"].add(str(mmsi))
+                    break
         if k % 100 == 2 and len(t) > 10:  # one spoofed report
             j = len(t) // 3
             plat[j] += 1.5
-            planted["spoofs"] += 1
+            planted_mmsis["spoofs"].add(str(mmsi))
         columns["mmsi"].append(np.full(int(keep.sum()), mmsi, np.int64))
         columns["t"].append((T0 + t[keep]).astype(np.int64))
         columns["lat"].append(plat[keep])
@@ -131,7 +143,8 @@ def generate(
                 StaticReport(str(mmsi), datetime.fromtimestamp(T0 + hour * 3600, UTC), imo,
                              f"NEW {name}" if renamed else name, f"CS{k:05d}", 70, "bench")
             )  # fmt: skip
-        planted["renames"] += int(k % 200 == 3)
+        if k % 200 == 3:
+            planted_mmsis["renames"].add(str(mmsi))
         if k % 10 == 5:  # a companion alongside during a drift at sea of 3 h or more
             drift = keep & ~moving & (status == 0)
             if drift.sum() > 3 * 3600 / step:
@@ -145,10 +158,11 @@ def generate(
                 columns["lon"].append(plon[inside])
                 columns["sog"].append(np.full(len(mt), 0.4, np.float32))
                 columns["status"].append(np.zeros(len(mt), np.int8))
-                planted["meetings"] += 1
+                planted_mmsis["meetings"].add(str(buddy))
     merged = {k: np.concatenate(v) for k, v in columns.items()}
     order = rng.permutation(len(merged["t"]))
-    return Positions.from_columns(**{k: v[order] for k, v in merged.items()}), statics, planted
+    shuffled = Positions.from_columns(**{k: v[order] for k, v in merged.items()})
+    return shuffled, statics, planted_mmsis
 
 
 def _imo(n: int) -> str:
@@ -159,7 +173,7 @@ def _imo(n: int) -> str:
 
 def _commit() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+        out = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
                              text=True, check=True, cwd=Path(__file__).parent)  # fmt: skip
         return out.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
@@ -193,7 +207,18 @@ def main() -> None:
     print(
         f"# AIS event derivation ({platform.python_implementation()} {platform.python_version()})"
     )
-    print(f"generated in {generated:.1f} s; planted: {planted}")
+    print(f"generated in {generated:.1f} s")
+    kind_of = {
+        "dark": "ais_gap",
+        "meetings": "ship_to_ship",
+        "spoofs": "position_jump",
+        "renames": "identity_change",
+    }
+    recall = []
+    for what, mmsis in planted.items():
+        hit = sum(1 for m in mmsis if result.for_mmsi(m, kind_of[what]))  # type: ignore[arg-type]
+        recall.append(f"{what} {hit}/{len(mmsis)}")
+    print("planted and found: " + ", ".join(recall))
     print("| date | cores | processes | commit | positions | ships | seconds (median of "
           f"{args.runs}) | positions/s | peak RSS MB |")  # fmt: skip
     print("|---|---|---|---|---|---|---|---|---|")

@@ -12,8 +12,9 @@
   its neighbours, and each band runs alone.
 - Identity events need only the static reports, grouped by MMSI (or IMO for shared IMOs).
 
-On one machine, `processes=N` runs the partitions in forked worker processes (they inherit the
-sorted tracks, so nothing large is copied to them). On an engine past one machine (Spark, Dask,
+On one machine, `processes=N` runs N partitions in forked worker processes: each inherits the
+positions (nothing large goes through a pipe), sorts its own MMSIs into tracks and derives them;
+only events, port calls and encounter points come back. On an engine past one machine (Spark, Dask,
 Ray, a batch queue), shuffle positions by MMSI modulo N, run `derive_partition` per partition
 with the same `PortAreas` and `AisParams` broadcast to every worker, collect the encounter points
 (shuffled by latitude band if large) into `find_encounters`, and union the events.
@@ -126,9 +127,9 @@ def derive_events(
     forks (Linux); elsewhere, or with 1, it runs in this process.
     """
     params = params or AisParams()
-    tracks = Tracks.build(positions)
+    merged = positions if isinstance(positions, Positions) else Positions.concat(positions)
     identity = IdentityTimeline(statics)
-    results = _partitions(tracks, port_areas, identity, params, source, processes)
+    results = _partitions(merged, port_areas, identity, params, source, processes)
     points = EncounterPoints.concat(r.points for r in results)
     events = [e for r in results for e in r.events]
     events += find_encounters(points, identity, params, source)
@@ -139,31 +140,32 @@ def derive_events(
 
 # Set in the parent before forking: workers read their partition of it instead of receiving
 # the arrays through a pipe.
-_SHARED: tuple[Tracks, PortAreas, IdentityTimeline, AisParams, str, int] | None = None
+_SHARED: tuple[Positions, PortAreas, IdentityTimeline, AisParams, str, int] | None = None
 
 
 def _run_shared(part: int) -> PartitionResult:
     assert _SHARED is not None
-    tracks, areas, identity, params, source, parts = _SHARED
-    mine = tracks.positions.mmsi % parts == part
-    subset = Tracks.from_sorted(tracks.positions.take(mine))
-    return derive_partition(subset, areas, identity, params, source)
+    positions, areas, identity, params, source, parts = _SHARED
+    tracks = Tracks.build(positions.take(positions.mmsi % parts == part))
+    return derive_partition(tracks, areas, identity, params, source)
 
 
 def _partitions(
-    tracks: Tracks,
+    positions: Positions,
     areas: PortAreas,
     identity: IdentityTimeline,
     params: AisParams,
     source: str,
     processes: int,
 ) -> list[PartitionResult]:
+    """Derive in this process, or in `processes` forked workers each sorting and deriving the
+    MMSIs of one residue class (sorting is the largest single cost, so it is split too)."""
     forks = "fork" in multiprocessing.get_all_start_methods()
-    if processes <= 1 or not forks or tracks.ship_count < 2:
-        return [derive_partition(tracks, areas, identity, params, source)]
+    if processes <= 1 or not forks or len(positions) < 2:
+        return [derive_partition(Tracks.build(positions), areas, identity, params, source)]
     global _SHARED
-    parts = min(processes, os.cpu_count() or processes, tracks.ship_count)
-    _SHARED = (tracks, areas, identity, params, source, parts)
+    parts = max(1, min(processes, os.cpu_count() or processes))
+    _SHARED = (positions, areas, identity, params, source, parts)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=parts, mp_context=context) as pool:

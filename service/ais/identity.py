@@ -5,6 +5,7 @@ sanctions list gives the ship.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from itertools import pairwise
 from typing import Any
@@ -109,9 +110,7 @@ def _seen_with_imo(spans: list[IdentitySpan], imo: str) -> tuple[datetime, datet
     return with_imo[0].first_seen, with_imo[-1].last_seen
 
 
-def mid_flag_mismatch(
-    mmsi: str | int, listed_flags: list[str] | tuple[str, ...]
-) -> dict[str, Any] | None:
+def mid_flag_mismatch(mmsi: str | int, listed_flags: Iterable[str]) -> dict[str, Any] | None:
     """Evidence when the MMSI's MID names a flag state none of `listed_flags` (codes or names, as
     a list writes them) is; None when it agrees with one of them, or either side is unknown
     (no MID flag, or no recognisable listed flag) so there is nothing to compare."""

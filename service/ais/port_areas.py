@@ -27,6 +27,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
 _KM_PER_DEG_LAT = 111.2
+# Kilometres per degree of a great circle (the mean Earth radius of service.ais.geo).
+_KM_PER_DEG = 111.195
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,9 +110,7 @@ class PortAreas:
         # Position k of the expansion reads members[first + (k - start of its run)].
         run_start = np.repeat(np.cumsum(counts) - counts, counts)
         candidates = self._members[np.repeat(first, counts) + np.arange(total) - run_start]
-        distance = haversine_km(
-            plat[which], plon[which], self.lat[candidates], self.lon[candidates]
-        )
+        distance = _local_km(plat[which], plon[which], self.lat[candidates], self.lon[candidates])
         inside = distance <= self.radius_km[candidates]
         which, candidates, distance = which[inside], candidates[inside], distance[inside]
         if len(which) == 0:
@@ -142,6 +142,16 @@ class PortAreas:
             (int(i), float(d))
             for i, d in zip(near[keep][order], distance[keep][order], strict=True)
         ]
+
+
+def _local_km(lat: FloatArray, lon: FloatArray, plat: FloatArray, plon: FloatArray) -> FloatArray:
+    """Distance in km from points to nearby port centres on a flat projection at their mean
+    latitude: within metres of the great circle at the tens of kilometres a port area spans,
+    without most of the trigonometry haversine needs."""
+    dlon = (lon - plon + 180.0) % 360.0 - 180.0
+    north = (lat - plat) * _KM_PER_DEG
+    east = dlon * _KM_PER_DEG * np.cos(np.radians((lat + plat) * 0.5))
+    return np.asarray(np.sqrt(north * north + east * east))
 
 
 def _columns(grid_deg: float) -> int:

@@ -82,8 +82,7 @@ def find_port_calls(
     opens = ~merge[port_runs]
     group = np.cumsum(opens) - 1
     first_run = port_runs[opens]
-    last_run = np.empty(len(first_run), dtype=np.int64)
-    last_run[group] = port_runs  # the last write per group wins: its last run
+    last_run = port_runs[np.append(np.flatnonzero(opens)[1:], len(port_runs)) - 1]
     visit_start = run_start[first_run]
     visit_end = run_end[last_run] - 1  # inclusive
     visit_port = label[first_run]

@@ -15,7 +15,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from service.ais.geo import haversine_nm
+from service.ais.geo import step_nm as steps_nm
 from service.ais.model import Positions, StaticReport
 from service.identifiers import normalize_call_sign, normalize_mmsi, parse_imo
 
@@ -39,7 +39,8 @@ class Tracks:
     def build(cls, batches: Positions | Iterable[Positions]) -> Tracks:
         """Tracks from one or more batches in any order."""
         merged = batches if isinstance(batches, Positions) else Positions.concat(batches)
-        ordered = merged.sorted()
+        order = _track_order(merged)
+        ordered = merged if order is None else merged.take(order)
         if len(ordered) > 1:
             same = (
                 (np.diff(ordered.mmsi) == 0)
@@ -101,6 +102,24 @@ class Tracks:
         return [Tracks.from_sorted(self.positions.take(group == k)) for k in range(parts)]
 
 
+def _track_order(p: Positions) -> IntArray | None:
+    """The permutation sorting rows by (MMSI, time); None when they already are.
+
+    MMSIs fit in 30 bits and a span of times in 32, so one int64 key sorts on both with a
+    single stable argsort (about twice as fast as a two-key lexsort); other values fall back
+    to lexsort.
+    """
+    if len(p) < 2:
+        return None
+    t0 = int(p.t.min())
+    if int(p.mmsi.min()) >= 0 and int(p.mmsi.max()) < 2**31 and int(p.t.max()) - t0 < 2**32:
+        key = (p.mmsi << 32) | (p.t - t0)
+        if bool(np.all(key[1:] >= key[:-1])):
+            return None
+        return np.argsort(key, kind="stable")
+    return np.lexsort((p.t, p.mmsi))
+
+
 # --- Identity timeline ---------------------------------------------------------------------------
 
 _SPACES = " \t\r\n@"
@@ -151,7 +170,7 @@ class Motion:
     def of(cls, tracks: Tracks) -> Motion:
         p = tracks.positions
         same = tracks.same_ship_as_next()
-        step_nm = haversine_nm(p.lat[:-1], p.lon[:-1], p.lat[1:], p.lon[1:])
+        step_nm = steps_nm(p.lat, p.lon)
         step_s = np.diff(p.t)
         with np.errstate(divide="ignore", invalid="ignore"):
             implied = np.where(step_s > 0, step_nm * 3600.0 / step_s, np.nan)

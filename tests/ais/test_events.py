@@ -15,6 +15,8 @@ from service.ais.identity import mid_flag_mismatch
 from service.ais.model import EVENT_KINDS, AisEvent
 from service.ais.params import AisParams
 from service.ais.port_areas import PortAreas
+from service.portcalls.calls import PortCallIndex
+from service.portcalls.risk import call_risks, load_risk_policy
 from tests.ais.scenarios import Planted, Scenario, build_scenario
 
 TOLERANCE = {
@@ -99,6 +101,17 @@ def test_port_call_evidence_and_derived_port_calls(derived: DerivedEvents) -> No
     assert call.confidence == evidence["confidence"]
     assert {c.locode for c in derived.port_calls} == {"KPRJN", "RUVYP", "RUNJK"}
     json.dumps([e.evidence for e in derived.events])  # evidence is JSON-able
+
+
+def test_derived_calls_raise_the_port_call_risk_flags(
+    scenario: Scenario, derived: DerivedEvents
+) -> None:
+    index = PortCallIndex(derived.port_calls)
+    (call,) = index.for_vessel(imo=scenario.imos["273000001"])
+    assert call.locode == "KPRJN"
+    assert call_risks(call, load_risk_policy(ports=scenario.ports)) != ()
+    (moored,) = index.for_vessel(mmsi="273000014")
+    assert moored.locode == "RUVYP"
 
 
 def test_call_still_open_at_track_end(scenario: Scenario, areas: PortAreas) -> None:

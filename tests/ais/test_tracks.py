@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
+from service.ais.geo import haversine_nm, step_nm
 from service.ais.model import Positions, StaticReport
 from service.ais.tracks import IdentityTimeline, Motion, Tracks, normalize_ship_name
 
@@ -118,3 +119,28 @@ def test_normalize_ship_name() -> None:
     assert normalize_ship_name("  lady r@@@@ ") == "LADY R"
     assert normalize_ship_name("@@@@") is None
     assert normalize_ship_name(None) is None
+
+
+def test_order_paths_agree() -> None:
+    rng = np.random.default_rng(5)
+    n = 2000
+    mmsi = rng.integers(200_000_000, 200_000_050, n)
+    t = rng.integers(0, 10**6, n)
+    batch = Positions.from_columns(mmsi=mmsi, t=t, lat=rng.uniform(0, 1, n), lon=np.zeros(n))
+    expected = np.lexsort((t, mmsi))
+    fast = Tracks.build(batch)  # one packed key
+    assert np.array_equal(fast.positions.t, t[expected])
+    assert np.array_equal(fast.positions.mmsi, mmsi[expected])
+    again = Tracks.build(fast.positions)  # already sorted: taken as it is
+    assert again.positions is fast.positions
+    # Times spanning more than 2**32 s cannot be packed: the two-key sort gives the same order.
+    wide = Positions.from_columns(mmsi=mmsi, t=t * 10**4, lat=batch.lat, lon=batch.lon)
+    assert np.array_equal(Tracks.build(wide).positions.mmsi, mmsi[expected])
+
+
+def test_step_distances_match_haversine() -> None:
+    rng = np.random.default_rng(9)
+    lat, lon = rng.uniform(-80, 80, 500), rng.uniform(-180, 180, 500)
+    expected = haversine_nm(lat[:-1], lon[:-1], lat[1:], lon[1:])
+    assert step_nm(lat, lon) == pytest.approx(expected, rel=1e-9)
+    assert len(step_nm(lat[:1], lon[:1])) == 0
