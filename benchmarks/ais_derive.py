@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from service.ais.derive import derive_events
 from service.ais.geo import haversine_nm
-from service.ais.model import EVENT_KINDS, Positions, StaticReport
+from service.ais.model import EVENT_KINDS, EventKind, Positions, StaticReport
 from service.ais.params import AisParams
 from service.ais.port_areas import PortAreas
 from service.portcalls.ports import load_bundled_ports
@@ -40,21 +40,20 @@ def _ship_plan(
     rng: np.random.Generator, lat: np.ndarray, lon: np.ndarray, neighbours: list[np.ndarray],
     hours: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Waypoints (time s, lat, lon, sog, status) of one ship: berth, sail, anchor, berth...
+    """Waypoints (time s, lat, lon, sog, status) of one ship: berth, sail, berth, sail...
 
     Each stop is a pair of waypoints at the same place; each passage a straight line at a
     service speed. Some passages stop half-way at sea for a few hours (waiting for orders).
     """
     here = int(rng.integers(len(lat)))
     t = float(rng.uniform(-48, 0) * 3600)
-    wt, wlat, wlon, wsog, wst = [], [], [], [], []
+    way: list[tuple[float, float, float, float, int]] = []
     berth_lat = lat[here] + rng.normal(0, 0.01)
     berth_lon = lon[here] + rng.normal(0, 0.01)
     while t < hours * 3600:
         stay = rng.uniform(6, 48) * 3600
         for when in (t, t + stay):
-            wt.append(when), wlat.append(berth_lat), wlon.append(berth_lon)
-            wsog.append(0.0), wst.append(5)
+            way.append((when, berth_lat, berth_lon, 0.0, 5))
         t += stay
         there = int(rng.choice(neighbours[here]))
         to_lat = lat[there] + rng.normal(0, 0.01)
@@ -66,13 +65,13 @@ def _ship_plan(
             mid_lat, mid_lon = (berth_lat + to_lat) / 2, (berth_lon + to_lon) / 2
             wait = rng.uniform(3, 10) * 3600
             for when in (t + passage / 2, t + passage / 2 + wait):
-                wt.append(when), wlat.append(mid_lat), wlon.append(mid_lon)
-                wsog.append(0.3), wst.append(0)
+                way.append((when, mid_lat, mid_lon, 0.3, 0))
             t += wait
         t += passage
         here, berth_lat, berth_lon = there, to_lat, to_lon
-    wt.append(t), wlat.append(berth_lat), wlon.append(berth_lon), wsog.append(0.0), wst.append(5)
-    return np.array(wt), np.array(wlat), np.array(wlon), np.array(wsog), np.array(wst)
+    way.append((t, berth_lat, berth_lon, 0.0, 5))
+    wt, wlat, wlon, wsog, wst = (np.array(column) for column in zip(*way, strict=True))
+    return wt, wlat, wlon, wsog, wst
 
 
 def generate(
@@ -208,7 +207,7 @@ def main() -> None:
         f"# AIS event derivation ({platform.python_implementation()} {platform.python_version()})"
     )
     print(f"generated in {generated:.1f} s")
-    kind_of = {
+    kind_of: dict[str, EventKind] = {
         "dark": "ais_gap",
         "meetings": "ship_to_ship",
         "spoofs": "position_jump",
@@ -216,7 +215,7 @@ def main() -> None:
     }
     recall = []
     for what, mmsis in planted.items():
-        hit = sum(1 for m in mmsis if result.for_mmsi(m, kind_of[what]))  # type: ignore[arg-type]
+        hit = sum(1 for m in mmsis if result.for_mmsi(m, kind_of[what]))
         recall.append(f"{what} {hit}/{len(mmsis)}")
     print("planted and found: " + ", ".join(recall))
     print("| date | cores | processes | commit | positions | ships | seconds (median of "
