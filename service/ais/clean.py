@@ -29,9 +29,27 @@ def outlier_mask(
     return ~good
 
 
+# Odd 64-bit multipliers (as signed int64) that spread each key over all bits of the hash.
+_MIX = (
+    np.int64(-7046029254386353131),
+    np.int64(-4658895280553007687),
+    np.int64(0x27D4EB2F165667C5),
+)
+
+
 def _keys(p: Positions) -> tuple[npt.NDArray[np.int64], ...]:
-    # Float bit patterns compare exactly and sort as integers.
-    return (p.lon.view(np.int64), p.lat.view(np.int64), p.t, p.mmsi)
+    # Float bit patterns compare exactly.
+    return (p.mmsi, p.t, p.lat.view(np.int64), p.lon.view(np.int64))
+
+
+def _hash(
+    mmsi: npt.NDArray[np.int64],
+    t: npt.NDArray[np.int64],
+    lat: npt.NDArray[np.int64],
+    lon: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    # int64 products wrap around, which is what a hash wants.
+    return ((mmsi << 33) ^ t) * _MIX[0] ^ lat * _MIX[1] ^ lon * _MIX[2]
 
 
 @dataclass
@@ -70,8 +88,11 @@ class Cleaner:
         prev = self._previous
         n_prev = len(prev)
         keys = [np.concatenate((a, b)) for a, b in zip(_keys(prev), _keys(batch), strict=True)]
-        # lexsort is stable: of equal rows the first in input order comes first and is kept.
-        order = np.lexsort(keys)
+        # One sort on a hash of the four keys, then an exact comparison of neighbours. The
+        # sort is stable, so of equal rows the first in input order comes first and is kept.
+        # Equal rows are neighbours unless an unequal row with the same 64-bit hash falls
+        # between them, which leaves a duplicate in place and never drops a good row.
+        order = np.argsort(_hash(*keys), kind="stable")
         same = np.ones(len(order) - 1, dtype=bool)
         for key in keys:
             ordered = key[order]

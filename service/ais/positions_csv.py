@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -145,6 +146,8 @@ class CsvDecoder:
         self._schema = {f"column_{i + 1}": pl.String for i in range(len(_header_names(header)))}
         self.tracker = StaticTracker(source)
         self.line = header_line
+        self._decimal_comma = False
+        self._last_identity: dict[int, tuple[Any, ...]] = {}
 
     def decode(self, block: bytes) -> tuple[Positions, list[StaticReport]]:
         """Positions and identity changes of a block of whole rows."""
@@ -176,6 +179,11 @@ class CsvDecoder:
             if skipped:
                 self.summary.ignored += skipped
                 raw = raw.filter(~not_ship)
+        # Some DMA exports write decimal commas in quoted fields ("55,6761"); looking once per
+        # block spares the replacement where they do not.
+        self._decimal_comma = self.layout is DMA and bool(
+            raw["lat"].str.contains(",", literal=True).any()
+        )
         frame = raw.with_columns(self._parsed())
         bad = self._reject_bad_rows(frame, first_line)
         if bad is not None:
@@ -198,7 +206,10 @@ class CsvDecoder:
         return pl.lit(None, dtype=pl.String)
 
     def _number(self, name: str) -> pl.Expr:
-        return self._column(name).cast(pl.Float64, strict=False)
+        column = self._column(name)
+        if self._decimal_comma:
+            column = column.str.replace(",", ".", literal=True)
+        return column.cast(pl.Float64, strict=False)
 
     def _parsed(self) -> list[pl.Expr]:
         layout = self.layout
@@ -265,24 +276,39 @@ class CsvDecoder:
         present = [c for c in _IDENTITY if c in self._names]
         if not present or not len(frame):
             return []
-        ident = [pl.col(c) for c in present]
         # Candidates: a ship's first row in this block, and rows whose identity columns
-        # differ from its row before. The tracker then drops what repeats earlier blocks.
-        changed = (
-            pl.any_horizontal([c.ne_missing(c.shift(1).over("p_mmsi")) for c in ident])
-            | pl.col("p_mmsi").is_first_distinct()
-        )
-        rows = frame.filter(changed).select("p_mmsi", "p_t", *present)
+        # differ from its row before (compared by hash: one window instead of one per
+        # column; a collision only hides a change from the candidates). The tracker then
+        # drops what repeats earlier blocks.
+        ident = frame.select(pl.struct(present).hash()).to_series().to_numpy()
+        mmsi = frame["p_mmsi"].to_numpy()
+        order = np.argsort(mmsi, kind="stable")
+        m, h = mmsi[order], ident[order]
+        changed_sorted = np.ones(len(order), dtype=bool)
+        changed_sorted[1:] = (m[1:] != m[:-1]) | (h[1:] != h[:-1])
+        changed = np.empty(len(order), dtype=bool)
+        changed[order] = changed_sorted
+        rows = frame.filter(pl.Series(changed)).select("p_mmsi", "p_t", *present)
+        where = {c: i for i, c in enumerate(present, start=2)}
+        last_raw = self._last_identity
         reports: list[StaticReport] = []
-        for row in rows.iter_rows(named=True):
-            ship_type = row.get("ship_type")
+        for row in rows.iter_rows():
+            mmsi, raw = row[0], row[2:]
+            # A block's first row of a ship usually repeats the block before, as written.
+            if last_raw.get(mmsi) == raw:
+                continue
+            last_raw[mmsi] = raw
+
+            def field(name: str, row: tuple[Any, ...] = row) -> Any:
+                return row[where[name]] if name in where else None
+
             report = self.tracker.offer(
-                row["p_mmsi"],
-                unix_to_datetime(row["p_t"]),
-                imo=clean_imo(row.get("imo")),
-                name=clean_name(row.get("name")),
-                call_sign=clean_call_sign(row.get("call_sign")),
-                ship_type=self._ship_type(ship_type),
+                mmsi,
+                unix_to_datetime(row[1]),
+                imo=clean_imo(field("imo")),
+                name=clean_name(field("name")),
+                call_sign=clean_call_sign(field("call_sign")),
+                ship_type=self._ship_type(field("ship_type")),
             )
             if report is not None:
                 reports.append(report)

@@ -81,6 +81,17 @@ def test_dma_rows() -> None:
     ]
 
 
+def test_dma_decimal_commas() -> None:
+    text = (
+        "Timestamp,Type of mobile,MMSI,Latitude,Longitude,SOG\n"
+        '01/01/2020 00:07:00,Class A,219000001,"55,100000","12,250000","7,5"\n'
+    )
+    positions, _, summary = read_all(io.BytesIO(text.encode()), "dk.csv")
+    assert summary.format == "csv:dma"
+    assert positions.lat.tolist() == [55.1] and positions.lon.tolist() == [12.25]
+    assert positions.sog.tolist() == [7.5]
+
+
 def test_gzip_detected_by_content_not_name(tmp_path: Path) -> None:
     packed = tmp_path / "day.csv"  # no .gz: the magic bytes tell
     packed.write_bytes(gzip.compress(DMA.read_bytes()))
@@ -156,3 +167,26 @@ def test_line_numbers_hold_across_chunks(tmp_path: Path) -> None:
     ]
     assert sum(sizes) == summary.positions == 59_999
     assert max(sizes) <= 1000 and len(sizes) >= 60
+
+
+def test_identity_flip_back_is_a_change() -> None:
+    text = "MMSI,BaseDateTime,LAT,LON,VesselName\n" + "".join(
+        f"367000001,2023-01-01T00:00:0{i},29.9,-89.{i},{name}\n"
+        for i, name in enumerate(["ALPHA", "ALPHA", "BRAVO", "ALPHA", "@@ALPHA  @"])
+    )
+    _, statics, _ = read_all(io.BytesIO(text.encode()), "flip.csv")
+    assert [(s.name, s.at.second) for s in statics] == [("ALPHA", 0), ("BRAVO", 2), ("ALPHA", 3)]
+
+
+def test_identity_change_found_across_blocks(tmp_path: Path) -> None:
+    rows = [
+        f"367000001,2023-01-01T00:00:00,29.9,{-89 + i * 1e-5:.5f},"
+        f"{'OLD NAME' if i < 40_000 else 'NEW NAME'}\n"
+        for i in range(60_000)
+    ]
+    path = tmp_path / "rename.csv"
+    path.write_text("MMSI,BaseDateTime,LAT,LON,VesselName\n" + "".join(rows))
+    reader = read_ais(path, chunk_rows=1000)
+    statics = [s for _, found in reader for s in found]
+    assert [s.name for s in statics] == ["OLD NAME", "NEW NAME"]
+    assert reader.summary.statics == 2
