@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 import re
+from array import array
 from datetime import UTC, datetime
 from functools import reduce
 from operator import xor
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from pyais.messages import AISSentence
 
 from service.ais.model import ReadSummary, StaticReport, unix_to_datetime
@@ -107,6 +110,15 @@ def _tag_block_time(block: bytes) -> int | None:
     return None
 
 
+# Machine-typed arrays, not lists: 8 bytes a value instead of a Python object each.
+_COLUMN_NAMES = ("mmsi", "t", "lat", "lon", "sog", "cog", "heading", "status")
+_COLUMN_CODES = ("q", "q", "d", "d", "d", "d", "d", "b")
+
+
+def _new_columns() -> tuple[array[Any], ...]:
+    return tuple(array(code) for code in _COLUMN_CODES)
+
+
 class _Fragments:
     """Parts of one multi-sentence message received so far."""
 
@@ -137,16 +149,20 @@ class NmeaDecoder:
         self._pending: dict[tuple[int, str], _Fragments] = {}
         self._iso_cache: tuple[bytes, int] = (b"", 0)
         self.statics: list[StaticReport] = []
-        self._cols: tuple[list[Any], ...] = ([], [], [], [], [], [], [], [])
+        self._cols = _new_columns()
 
     @property
     def rows(self) -> int:
         return len(self._cols[0])
 
-    def take_columns(self) -> dict[str, list[Any]]:
-        names = ("mmsi", "t", "lat", "lon", "sog", "cog", "heading", "status")
-        out = dict(zip(names, self._cols, strict=True))
-        self._cols = ([], [], [], [], [], [], [], [])
+    def take_columns(self) -> dict[str, npt.NDArray[Any]]:
+        """The position columns gathered since the last call, as numpy arrays."""
+        out = {
+            # A copy: a view would be read-only and keep the array alive.
+            name: np.frombuffer(column, dtype=column.typecode).copy()
+            for name, column in zip(_COLUMN_NAMES, self._cols, strict=True)
+        }
+        self._cols = _new_columns()
         return out
 
     def take_statics(self) -> list[StaticReport]:

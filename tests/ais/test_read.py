@@ -65,6 +65,7 @@ def test_nmea_chunks_and_running_summary() -> None:
     sizes = []
     for positions, _ in reader:
         sizes.append(len(positions))
+        assert positions.lat.flags.writeable and positions.mmsi.dtype == "int64"
         assert reader.summary.positions == sum(sizes)
         assert reader.summary.lines > 0
     assert sum(sizes) == 30_000 and len(sizes) > 2
