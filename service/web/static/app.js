@@ -16,6 +16,11 @@
     owner_listed: "owner listed",
     manager_listed: "manager listed",
     operator_listed: "operator listed",
+    ais_gap: "dark at sea",
+    ship_to_ship: "meeting at sea",
+    identity_change: "identity change",
+    position_jump: "position jump",
+    mmsi_flag_mismatch: "MMSI names another flag",
   };
   const DECISION_TEXT = { match: "Match", review: "Review", clear: "Clear" };
 
@@ -23,12 +28,10 @@
 
   // --- Building the page from data, as text only ------------------------------------------------
 
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
+  function fill(node, attrs, children) {
     for (const [name, value] of Object.entries(attrs || {})) {
       if (value === null || value === undefined || value === false) continue;
-      if (name === "class") node.className = value;
-      else if (name === "text") node.textContent = value;
+      if (name === "text") node.textContent = value;
       else node.setAttribute(name, value === true ? "" : String(value));
     }
     for (const child of children.flat(Infinity)) {
@@ -36,6 +39,19 @@
       node.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
     return node;
+  }
+
+  function el(tag, attrs, ...children) {
+    return fill(document.createElement(tag), attrs, children);
+  }
+
+  // The SVG namespace as the HTML parser gives it to <svg>: the page's files may hold nothing
+  // that looks like an address (tests/web/test_ui.py), and the namespace name is one.
+  const SVG_NS = new DOMParser().parseFromString("<svg></svg>", "text/html").body
+    .firstElementChild.namespaceURI;
+
+  function svg(tag, attrs, ...children) {
+    return fill(document.createElementNS(SVG_NS, tag), attrs, children);
   }
 
   function clear(node) {
@@ -377,7 +393,7 @@
     if (count) {
       resultBody.append(matchesTable(lastMatches));
       resultBody.append(
-        el("p", { class: "hint" }, "Select a row to see the ship's details and port calls."),
+        el("p", { class: "hint" }, "Select a row to see the ship's details, AIS track and port calls."),
       );
     } else {
       resultBody.append(el("p", {}, "No listed ship scored high enough to be returned."));
@@ -531,6 +547,13 @@
     );
     body.append(columns);
     body.append(el("h3", {}, "Risk"), riskDetails(match.risk_details || []));
+    const track = el(
+      "div",
+      { id: "track", class: "track", "aria-busy": "true" },
+      trackHeading(),
+      el("p", { class: "hint" }, "Loading…"),
+    );
+    body.append(track);
     const history = el("div", { id: "history", "aria-live": "polite" });
     history.append(
       el("h3", {}, "Port calls"),
@@ -540,7 +563,7 @@
     body.append(history);
     show(detail, true);
     detail.focus(); // keyboard users land on what they asked for; the page scrolls to it
-    loadVessel(match, columns, history);
+    loadVessel(match, columns, history, track);
   }
 
   function nameKind(kind) {
@@ -674,7 +697,7 @@
     return item;
   }
 
-  async function loadVessel(match, columns, history) {
+  async function loadVessel(match, columns, history, track) {
     const ticket = ++detailRequest;
     try {
       const response = await api(`/v1/vessels/${encodeURIComponent(match.entity_id)}`, {
@@ -694,8 +717,14 @@
         ),
         timeline(full.port_calls || [], full.port_calls_before_window),
       );
+      loadTrack(match, full, track, ticket);
     } catch (err) {
       if (ticket !== detailRequest) return;
+      track.removeAttribute("aria-busy");
+      track.replaceChildren(
+        trackHeading(),
+        el("p", { class: "hint" }, "Not shown: the ship's record could not be read."),
+      );
       history.replaceChildren(
         el("h3", {}, "Port calls"),
         el(
@@ -707,6 +736,766 @@
         timeline(match.port_calls || [], match.port_calls_before_window),
       );
     }
+  }
+
+  // --- A match's AIS track ----------------------------------------------------------------------
+
+  // Enough points to show the route at the map's size; the service thins a longer track evenly.
+  const TRACK_LIMIT = 2000;
+  // Reports further apart than this are not joined by a line: the ship was not seen in between.
+  const TRACK_BREAK_HOURS = 6;
+  // The service's default sanctioned countries (service/data/sanctioned_ports.json), used only
+  // for an AIS port call at a port the service has given no judgement of its own.
+  const SANCTIONED_COUNTRIES = new Set(["KP", "IR", "SY", "CU"]);
+  const MAP_WIDTH = 720;
+  const MAP_MIN_HEIGHT = 300;
+  const MAP_MAX_HEIGHT = 560;
+  const MAP_PAD = 28;
+  const GRID_STEPS = [0.05, 0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60];
+  const EVENT_KINDS = {
+    port_call: "Port call",
+    ais_gap: "Dark gap",
+    ship_to_ship: "Meeting at sea",
+    identity_change: "Identity change",
+    position_jump: "Position jump",
+  };
+  const IDENTITY_FIELDS = { name: "name", imo: "IMO", call_sign: "call sign" };
+
+  function trackHeading() {
+    return el("h3", {}, "AIS track");
+  }
+
+  async function loadTrack(match, full, section, ticket) {
+    const summary = full.track;
+    const events = sortedEvents(full.events || []);
+    const risks = historyRisks(full.port_calls || []);
+    if (!summary || !(summary.points > 0)) {
+      section.removeAttribute("aria-busy");
+      section.replaceChildren(
+        trackHeading(),
+        el(
+          "p",
+          { id: "track-none", class: "track-none" },
+          "No AIS positions on record for this ship.",
+        ),
+        events.length ? eventList(events, risks, false) : null,
+      );
+      return;
+    }
+    const query = new URLSearchParams({ limit: String(TRACK_LIMIT) });
+    if (summary.first) query.set("from", summary.first);
+    if (summary.last) query.set("to", summary.last);
+    try {
+      const response = await api(
+        `/v1/vessels/${encodeURIComponent(match.entity_id)}/track?${query}`,
+        { headers: { Accept: "application/json" } },
+      );
+      const answer = await response.json();
+      if (ticket !== detailRequest) return;
+      const all = mergeEvents(events, answer.events || []);
+      const name = full.name || (match.vessel || {}).name || match.matched_name || "the ship";
+      section.replaceChildren(
+        trackHeading(),
+        trackSummary(answer, summary),
+        trackLayout(name, answer, all, risks),
+      );
+    } catch (err) {
+      if (ticket !== detailRequest) return;
+      section.replaceChildren(
+        trackHeading(),
+        el("p", { class: "hint" }, "The track could not be read; the ship's AIS events follow."),
+        problemBox(problemOf(err)),
+        events.length ? eventList(events, risks, false) : null,
+      );
+    } finally {
+      if (ticket === detailRequest) section.removeAttribute("aria-busy");
+    }
+  }
+
+  function moment(iso) {
+    const ms = Date.parse(iso);
+    return Number.isNaN(ms) ? Infinity : ms;
+  }
+
+  function sortedEvents(events) {
+    return [...events].sort(
+      (a, b) =>
+        moment(a.start) - moment(b.start) ||
+        moment(a.end) - moment(b.end) ||
+        String(a.kind).localeCompare(String(b.kind)),
+    );
+  }
+
+  // The vessel's events and the track answer's (those within its range) are the same objects;
+  // either may lack some, so both are kept once each.
+  function mergeEvents(...lists) {
+    const seen = new Map();
+    for (const event of lists.flat()) {
+      const key = `${event.kind}|${event.mmsi}|${moment(event.start)}|${moment(event.end)}`;
+      if (!seen.has(key)) seen.set(key, event);
+    }
+    return sortedEvents([...seen.values()]);
+  }
+
+  // The risk codes the service gave its own port calls, by LOCODE: its policy, not the page's.
+  function historyRisks(calls) {
+    const byLocode = new Map();
+    for (const call of calls) {
+      if (call.locode && (call.risk || []).length) {
+        byLocode.set(String(call.locode).toUpperCase(), call.risk);
+      }
+    }
+    return byLocode;
+  }
+
+  function callRisks(event, risks) {
+    const evidence = event.evidence || {};
+    const own = event.risk || evidence.risk;
+    if (Array.isArray(own)) return own;
+    const locode = portLocode(event);
+    if (locode && risks.has(locode)) return risks.get(locode);
+    const where = String(evidence.country || (locode ? locode.slice(0, 2) : "")).toUpperCase();
+    return SANCTIONED_COUNTRIES.has(where) ? ["sanctioned_jurisdiction"] : [];
+  }
+
+  // --- What an event's evidence says, each field optional --------------------------------------
+
+  function isNumber(value) {
+    return typeof value === "number" && Number.isFinite(value);
+  }
+
+  function place(thing) {
+    if (!thing || !isNumber(thing.lat) || !isNumber(thing.lon)) return null;
+    return { lat: thing.lat, lon: thing.lon, at: thing.at || null };
+  }
+
+  function portLocode(event) {
+    const locode = (event.evidence || {}).locode;
+    return locode ? String(locode).toUpperCase() : null;
+  }
+
+  function portName(event) {
+    const evidence = event.evidence || {};
+    return evidence.port || evidence.port_name || evidence.name || null;
+  }
+
+  function portLabel(event) {
+    const name = portName(event);
+    const locode = portLocode(event);
+    if (name && locode) return `${name} (${locode})`;
+    return name || locode || "an unnamed port";
+  }
+
+  function gapEnds(event) {
+    const evidence = event.evidence || {};
+    return [
+      place(evidence.from) || place(evidence.vanished) || place(event),
+      place(evidence.to) || place(evidence.reappeared),
+    ];
+  }
+
+  function otherShip(event) {
+    const evidence = event.evidence || {};
+    const other = evidence.other || {};
+    return {
+      name: other.name || evidence.other_name || null,
+      mmsi: other.mmsi || evidence.other_mmsi || null,
+      imo: other.imo || evidence.other_imo || null,
+    };
+  }
+
+  function otherShort(other) {
+    if (other.name) return other.name;
+    if (other.mmsi) return `MMSI ${other.mmsi}`;
+    if (other.imo) return `IMO ${other.imo}`;
+    return "another ship";
+  }
+
+  function otherLong(other) {
+    const ids = [other.mmsi ? `MMSI ${other.mmsi}` : null, other.imo ? `IMO ${other.imo}` : null];
+    const known = ids.filter(Boolean);
+    if (!other.name) return known.length ? `a ship (${known.join(", ")})` : "another ship";
+    return known.length ? `${other.name} (${known.join(", ")})` : other.name;
+  }
+
+  function hoursOf(event) {
+    if (isNumber(event.hours)) return event.hours;
+    const start = Date.parse(event.start);
+    const end = Date.parse(event.end);
+    return Number.isFinite(start) && Number.isFinite(end) ? (end - start) / 3.6e6 : null;
+  }
+
+  function duration(hours) {
+    if (!isNumber(hours)) return null;
+    if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+    if (hours < 10) return `${Math.round(hours * 10) / 10} h`;
+    if (hours < 72) return `${Math.round(hours)} h`;
+    return `${Math.round(hours)} h (${Math.round(hours / 2.4) / 10} days)`;
+  }
+
+  function miles(nm) {
+    if (!isNumber(nm)) return null;
+    return `${nm < 10 ? Math.round(nm * 10) / 10 : Math.round(nm).toLocaleString("en")} nm`;
+  }
+
+  function seconds(value) {
+    if (!isNumber(value)) return null;
+    if (value < 120) return `${Math.round(value)} s`;
+    return duration(value / 3600);
+  }
+
+  function portOfReach(port) {
+    if (typeof port === "string") return port;
+    if (!port || typeof port !== "object") return null;
+    const name = port.name || port.port_name || port.port;
+    if (name && port.locode) return `${name} (${port.locode})`;
+    return name || port.locode || null;
+  }
+
+  // One event in plain words; times are UTC, as everywhere on the page.
+  function eventSentence(event) {
+    const evidence = event.evidence || {};
+    const from = formatDate(event.start) || "an unknown time";
+    const to = formatDate(event.end) || "an unknown time";
+    const long = duration(hoursOf(event));
+    switch (event.kind) {
+      case "port_call": {
+        const where = evidence.country ? `, ${country(evidence.country)}` : "";
+        const when = evidence.still_in_port_at_track_end
+          ? `from ${from}, still there when the track ends`
+          : `from ${from} to ${to}`;
+        return `Called at ${portLabel(event)}${where} ${when}${long ? ` (${long})` : ""}.`;
+      }
+      case "ais_gap": {
+        const apart = miles(evidence.distance_nm);
+        let text = `Dark for ${long || "a while"} at sea between ${from} and ${to}`;
+        text += apart ? `, ${apart} apart.` : ".";
+        const reach = (evidence.ports_in_reach || []).map(portOfReach).filter(Boolean);
+        const more = Math.max(
+          (isNumber(evidence.ports_in_reach_count) ? evidence.ports_in_reach_count : 0) - 3,
+          reach.length - 3,
+          0,
+        );
+        if (reach.length) {
+          text += ` Time enough to call unseen at ${reach.slice(0, 3).join(", ")}`;
+          text += more ? ` or ${more} other port(s).` : ".";
+        } else if (evidence.port_call_could_fit === true) {
+          text += " Time enough to call at a port unseen.";
+        }
+        return text;
+      }
+      case "ship_to_ship":
+        return (
+          `Alongside ${otherLong(otherShip(event))} for ${long || "a while"} at sea, ` +
+          `from ${from} to ${to}.`
+        );
+      case "position_jump": {
+        const far = miles(evidence.distance_nm);
+        const quick = seconds(evidence.seconds);
+        const knots = evidence.implied_speed_kn;
+        const speed = isNumber(knots)
+          ? ` (${Math.round(knots).toLocaleString("en")} kn, faster than any ship)`
+          : "";
+        let text = `Position jumped${far ? ` ${far}` : ""}${quick ? ` in ${quick}` : ""}${speed}`;
+        text += ` at ${from}`;
+        if (isNumber(evidence.jumps) && evidence.jumps > 1) {
+          text += `, ${evidence.jumps} jumps in all`;
+        }
+        text += evidence.returned === true ? ", then back where it was: a false position." : ".";
+        return text;
+      }
+      case "identity_change": {
+        if (evidence.change === "imo_shared") {
+          const others = (evidence.other_mmsis || [])
+            .map((other) => (typeof other === "object" && other ? other.mmsi : other))
+            .filter(Boolean);
+          const imo = evidence.imo ? `IMO ${evidence.imo}` : "its IMO number";
+          const also = others.length ? `, also broadcast by MMSI ${others.join(", ")}` : "";
+          const together = (evidence.simultaneous_with || []).length ? ", at the same time" : "";
+          return `Broadcast ${imo} from ${from} to ${to}${also}${together}.`;
+        }
+        const changes = Object.entries(evidence.changes || {}).map(([field, change]) => {
+          const before = change && (change.from ?? change.before);
+          const after = change && (change.to ?? change.after);
+          return `${IDENTITY_FIELDS[field] || field} ${orDash(before)} → ${orDash(after)}`;
+        });
+        const what = changes.length ? `: ${changes.join(", ")}` : "";
+        return `Changed the identity it broadcasts between ${from} and ${to}${what}.`;
+      }
+      default: {
+        const kind = String(event.kind || "event").replace(/_/g, " ");
+        return `${kind.charAt(0).toUpperCase()}${kind.slice(1)} from ${from} to ${to}.`;
+      }
+    }
+  }
+
+  function eventList(events, risks, severalShips) {
+    return el(
+      "ol",
+      { id: "track-events", class: "track-events", "aria-label": "AIS events, oldest first" },
+      events.map((event) => {
+        const called = event.kind === "port_call" ? callRisks(event, risks) : [];
+        const source = [
+          severalShips && event.mmsi ? `MMSI ${event.mmsi}` : null,
+          event.source ? `Source: ${event.source}` : null,
+        ].filter(Boolean);
+        return el(
+          "li",
+          {
+            class: called.length ? "track-event risky" : "track-event",
+            "data-kind": event.kind,
+            "data-start": event.start,
+            "data-locode": portLocode(event),
+          },
+          el(
+            "p",
+            { class: "event-head" },
+            el("span", { class: "event-kind" }, EVENT_KINDS[event.kind] || event.kind),
+            " ",
+            el("time", { datetime: event.start }, formatDate(event.start)),
+          ),
+          el("p", { class: "event-text" }, eventSentence(event)),
+          called.length
+            ? el(
+                "p",
+                { class: "call-risk" },
+                called.map((code) => el("span", { class: "badge risk" }, `⚠ ${riskLabel(code)}`)),
+              )
+            : null,
+          source.length ? el("p", { class: "hint" }, source.join(" · ")) : null,
+        );
+      }),
+    );
+  }
+
+  function trackSummary(answer, summary) {
+    const shown = (answer.points || []).length;
+    const total = isNumber(answer.total) ? answer.total : summary.points;
+    const mmsis = answer.mmsis || summary.mmsis || [];
+    const first = formatDate(summary.first || answer.from);
+    const last = formatDate(summary.last || answer.to);
+    let text = `${total.toLocaleString("en")} AIS position(s) from ${first} to ${last}`;
+    if (mmsis.length) text += `, broadcast as MMSI ${mmsis.join(", ")}`;
+    text += ".";
+    if (answer.downsampled) {
+      const drawn = shown.toLocaleString("en");
+      text += ` The map draws ${drawn} of them, evenly spaced along the track.`;
+    }
+    return el("p", { id: "track-summary", class: "hint" }, text);
+  }
+
+  function trackLayout(name, answer, events, risks) {
+    const severalShips = (answer.mmsis || []).length > 1;
+    const points = (answer.points || []).filter((p) => isNumber(p.lat) && isNumber(p.lon));
+    const side = el(
+      "div",
+      { class: "track-side" },
+      el("h4", {}, "What the AIS shows, oldest first"),
+      events.length
+        ? eventList(events, risks, severalShips)
+        : el("p", { class: "hint" }, "No port calls, gaps, meetings or jumps found in the track."),
+    );
+    if (!points.length) {
+      return el(
+        "div",
+        { class: "track-layout" },
+        el("p", { class: "hint" }, "No positions came back for the track's time range."),
+        side,
+      );
+    }
+    return el("div", { class: "track-layout" }, trackFigure(name, points, events, risks), side);
+  }
+
+  // --- The map: an equirectangular projection fitted to the track -------------------------------
+
+  function niceStep(span) {
+    return GRID_STEPS.find((step) => span / step <= 6) || GRID_STEPS[GRID_STEPS.length - 1];
+  }
+
+  function decimals(step) {
+    for (let places = 0; places < 4; places++) {
+      if (Math.abs(Number(step.toFixed(places)) - step) < 1e-9) return places;
+    }
+    return 3;
+  }
+
+  function degrees(value, places, positive, negative) {
+    const rounded = Math.abs(value).toFixed(places);
+    if (Number(rounded) === 0 || Number(rounded) === 180) return `${Number(rounded)}°`;
+    return `${rounded}°${value > 0 ? positive : negative}`;
+  }
+
+  // Places a map shows for each event, beside the track itself.
+  function eventPlaces(event) {
+    if (event.kind === "ais_gap") return gapEnds(event).filter(Boolean);
+    if (event.kind === "position_jump") {
+      const evidence = event.evidence || {};
+      return [place(evidence.from), place(evidence.to), place(event)].filter(Boolean);
+    }
+    if (event.kind === "port_call") {
+      const evidence = event.evidence || {};
+      return [place(event) || place({ lat: evidence.port_lat, lon: evidence.port_lon })].filter(
+        Boolean,
+      );
+    }
+    return [place(event)].filter(Boolean);
+  }
+
+  function fitProjection(places) {
+    // A track across the antimeridian is drawn in 0..360° so that it stays in one piece.
+    const raw = places.map((p) => p.lon);
+    const across = Math.max(...raw) - Math.min(...raw) > 180;
+    const lonOf = (lon) => (across && lon < 0 ? lon + 360 : lon);
+    const lats = places.map((p) => p.lat);
+    const lons = places.map((p) => lonOf(p.lon));
+    let [south, north] = [Math.min(...lats), Math.max(...lats)];
+    let [west, east] = [Math.min(...lons), Math.max(...lons)];
+    const margin = (low, high) => Math.max((high - low) * 0.08, 0.1);
+    const latMargin = margin(south, north);
+    const lonMargin = margin(west, east);
+    south = Math.max(south - latMargin, -89);
+    north = Math.min(north + latMargin, 89);
+    west -= lonMargin;
+    east += lonMargin;
+    const cos = Math.max(Math.cos((((south + north) / 2) * Math.PI) / 180), 0.05);
+    const spanX = (east - west) * cos;
+    const spanY = north - south;
+    const width = MAP_WIDTH;
+    const fitted = ((width - 2 * MAP_PAD) * spanY) / spanX + 2 * MAP_PAD;
+    const height = Math.round(Math.min(Math.max(fitted, MAP_MIN_HEIGHT), MAP_MAX_HEIGHT));
+    const scale = Math.min((width - 2 * MAP_PAD) / spanX, (height - 2 * MAP_PAD) / spanY);
+    const offsetX = (width - spanX * scale) / 2;
+    const offsetY = (height - spanY * scale) / 2;
+    const x = (lon) => offsetX + (lonOf(lon) - west) * cos * scale;
+    const y = (lat) => offsetY + (north - lat) * scale;
+    return {
+      width,
+      height,
+      x: (lon) => Math.round(x(lon) * 10) / 10,
+      y: (lat) => Math.round(y(lat) * 10) / 10,
+      // What the whole picture covers, for the graticule (unwrapped longitudes).
+      west: west - offsetX / (cos * scale),
+      east: west + (width - offsetX) / (cos * scale),
+      north: north + offsetY / scale,
+      south: north - (height - offsetY) / scale,
+      gridX: (lon) => offsetX + (lon - west) * cos * scale,
+    };
+  }
+
+  function graticule(map) {
+    const group = svg("g", { class: "graticule", "aria-hidden": "true" });
+    const latStep = niceStep(map.north - map.south);
+    const lonStep = niceStep(map.east - map.west);
+    const latPlaces = decimals(latStep);
+    const lonPlaces = decimals(lonStep);
+    for (let i = Math.ceil(map.south / latStep); i * latStep <= map.north; i++) {
+      const lat = i * latStep;
+      const y = map.y(lat);
+      if (y < 2 || y > map.height - 2) continue;
+      group.append(
+        svg("line", { x1: 0, y1: y, x2: map.width, y2: y }),
+        svg("text", { x: 4, y: y - 3, class: "grid-label" }, degrees(lat, latPlaces, "N", "S")),
+      );
+    }
+    for (let i = Math.ceil(map.west / lonStep); i * lonStep <= map.east; i++) {
+      const lon = i * lonStep;
+      const x = Math.round(map.gridX(lon) * 10) / 10;
+      if (x < 2 || x > map.width - 2) continue;
+      const shown = ((((lon + 180) % 360) + 360) % 360) - 180;
+      group.append(
+        svg("line", { x1: x, y1: 0, x2: x, y2: map.height }),
+        svg(
+          "text",
+          { x: x + 3, y: map.height - 5, class: "grid-label" },
+          degrees(shown, lonPlaces, "E", "W"),
+        ),
+      );
+    }
+    return group;
+  }
+
+  // Polylines of the track, broken where the ship went unseen for a while or the MMSI changes.
+  function trackLines(map, points) {
+    const group = svg("g", { class: "track-lines" });
+    const breakMs = TRACK_BREAK_HOURS * 3.6e6;
+    let run = [];
+    const flush = () => {
+      if (run.length === 1) {
+        group.append(
+          svg("circle", {
+            class: "track-dot",
+            cx: map.x(run[0].lon),
+            cy: map.y(run[0].lat),
+            r: 2.5,
+            "data-mmsi": run[0].mmsi,
+          }),
+        );
+      } else if (run.length > 1) {
+        group.append(
+          svg("polyline", {
+            class: "track-line",
+            points: run.map((p) => `${map.x(p.lon)},${map.y(p.lat)}`).join(" "),
+            "data-mmsi": run[0].mmsi,
+          }),
+        );
+      }
+      run = [];
+    };
+    let previous = null;
+    for (const point of points) {
+      if (previous) {
+        const gap = Date.parse(point.t) - Date.parse(previous.t);
+        if (!(gap <= breakMs) || point.mmsi !== previous.mmsi) flush();
+      }
+      run.push(point);
+      previous = point;
+    }
+    flush();
+    return group;
+  }
+
+  function markerLabel(map, x, text) {
+    const right = x > map.width * 0.72;
+    return svg(
+      "text",
+      { class: "marker-label", x: right ? -10 : 10, y: 4, "text-anchor": right ? "end" : "start" },
+      text,
+    );
+  }
+
+  function marker(map, at, kind, attrs, shape, label, title) {
+    const x = map.x(at.lon);
+    const y = map.y(at.lat);
+    return svg(
+      "g",
+      Object.assign(
+        { class: "event-marker", "data-kind": kind, transform: `translate(${x} ${y})` },
+        attrs,
+      ),
+      svg("title", {}, title),
+      shape,
+      label ? markerLabel(map, x, label) : null,
+    );
+  }
+
+  function eventMarks(map, events, risks) {
+    const lines = svg("g", { class: "event-lines" });
+    const marks = svg("g", { class: "event-markers" });
+    // One marker per port, however often the ship called there.
+    const ports = new Map();
+    for (const event of events) {
+      if (event.kind !== "port_call") continue;
+      const at = eventPlaces(event)[0];
+      if (!at) continue;
+      const key = portLocode(event) || `${at.lat.toFixed(2)},${at.lon.toFixed(2)}`;
+      if (!ports.has(key)) ports.set(key, { at, calls: [] });
+      ports.get(key).calls.push(event);
+    }
+    for (const { at, calls } of ports.values()) {
+      const first = calls[0];
+      const codes = [...new Set(calls.flatMap((call) => callRisks(call, risks)))];
+      const times = calls.length > 1 ? ` ×${calls.length}` : "";
+      const label = `${portName(first) ? portLabel(first) : portLocode(first) || "port"}${times}`;
+      const words = calls.map(eventSentence).join(" ");
+      marks.append(
+        marker(
+          map,
+          at,
+          "port_call",
+          {
+            class: codes.length ? "event-marker risky" : "event-marker",
+            "data-locode": portLocode(first),
+            "data-risk": codes.join(" ") || null,
+          },
+          svg("circle", { class: "marker-shape", r: 6 }),
+          label,
+          codes.length ? `${words} Risk: ${codes.map(riskLabel).join(", ")}.` : words,
+        ),
+      );
+    }
+    for (const event of events) {
+      const words = eventSentence(event);
+      if (event.kind === "ais_gap") {
+        const [from, to] = gapEnds(event);
+        if (!from || !to) continue;
+        const line = svg(
+          "line",
+          {
+            class: "gap-line",
+            "data-kind": "ais_gap",
+            "data-start": event.start,
+            x1: map.x(from.lon),
+            y1: map.y(from.lat),
+            x2: map.x(to.lon),
+            y2: map.y(to.lat),
+          },
+          svg("title", {}, words),
+        );
+        const long = duration(hoursOf(event));
+        const midX = (map.x(from.lon) + map.x(to.lon)) / 2;
+        const midY = (map.y(from.lat) + map.y(to.lat)) / 2;
+        lines.append(
+          line,
+          svg("circle", { class: "gap-end", cx: map.x(from.lon), cy: map.y(from.lat), r: 3.5 }),
+          svg("circle", { class: "gap-end", cx: map.x(to.lon), cy: map.y(to.lat), r: 3.5 }),
+          long
+            ? svg("text", { class: "gap-label", x: midX + 6, y: midY - 6 }, `dark ${long}`)
+            : null,
+        );
+      } else if (event.kind === "ship_to_ship") {
+        const at = place(event);
+        if (!at) continue;
+        const other = otherShip(event);
+        marks.append(
+          marker(
+            map,
+            at,
+            "ship_to_ship",
+            { "data-other-mmsi": other.mmsi, "data-start": event.start },
+            svg("path", { class: "marker-shape", d: "M0,-8 L8,0 L0,8 L-8,0 Z" }),
+            `meets ${otherShort(other)}`,
+            words,
+          ),
+        );
+      } else if (event.kind === "position_jump") {
+        const evidence = event.evidence || {};
+        const from = place(evidence.from);
+        const to = place(evidence.to) || place(event);
+        if (from && to) {
+          lines.append(
+            svg(
+              "line",
+              {
+                class: "jump-line",
+                "data-kind": "position_jump",
+                x1: map.x(from.lon),
+                y1: map.y(from.lat),
+                x2: map.x(to.lon),
+                y2: map.y(to.lat),
+              },
+              svg("title", {}, words),
+            ),
+          );
+        }
+        if (to) {
+          marks.append(
+            marker(
+              map,
+              to,
+              "position_jump",
+              { "data-start": event.start },
+              svg("path", { class: "marker-shape", d: "M0,-8 L7,5 L-7,5 Z" }),
+              "jump",
+              words,
+            ),
+          );
+        }
+      }
+    }
+    return [lines, marks];
+  }
+
+  function mapDescription(name, points, events) {
+    const count = (kind) => events.filter((event) => event.kind === kind).length;
+    const ports = [...new Set(events.filter((e) => e.kind === "port_call").map(portLabel))];
+    const meetings = events.filter((e) => e.kind === "ship_to_ship");
+    const others = [...new Set(meetings.map((e) => otherShort(otherShip(e))))];
+    const first = formatDate(points[0].t);
+    const last = formatDate(points[points.length - 1].t);
+    const parts = [`${points.length.toLocaleString("en")} positions from ${first} to ${last}`];
+    if (ports.length) parts.push(`port calls at ${ports.join(", ")}`);
+    if (count("ais_gap")) parts.push(`${count("ais_gap")} dark gap(s), dashed`);
+    if (others.length) parts.push(`meetings with ${others.join(", ")}`);
+    if (count("position_jump")) parts.push(`${count("position_jump")} position jump(s)`);
+    const what = parts.join("; ");
+    return `Map of the AIS track of ${name}: ${what}. The events are also listed in words.`;
+  }
+
+  function trackFigure(name, points, events, risks) {
+    const ordered = points
+      .map((point, index) => ({ point, index, ms: Date.parse(point.t) }))
+      .sort((a, b) => (a.ms - b.ms || 0) || a.index - b.index)
+      .map(({ point }) => point);
+    const map = fitProjection([...ordered, ...events.flatMap(eventPlaces)]);
+    const first = ordered[0];
+    const last = ordered[ordered.length - 1];
+    const [lines, marks] = eventMarks(map, events, risks);
+    const description = mapDescription(name, ordered, events);
+    const picture = svg(
+      "svg",
+      {
+        class: "track-svg",
+        viewBox: `0 0 ${map.width} ${map.height}`,
+        role: "img",
+        "aria-label": description,
+        preserveAspectRatio: "xMidYMid meet",
+      },
+      svg("title", {}, `AIS track of ${name}`),
+      svg("desc", {}, description),
+      svg("rect", { class: "map-sea", x: 0, y: 0, width: map.width, height: map.height }),
+      graticule(map),
+      trackLines(map, ordered),
+      lines,
+      svg(
+        "g",
+        { class: "track-ends" },
+        svg(
+          "circle",
+          {
+            class: "track-end",
+            "data-end": "first",
+            cx: map.x(first.lon),
+            cy: map.y(first.lat),
+            r: 5,
+          },
+          svg("title", {}, `First position, ${formatDate(first.t)}`),
+        ),
+        svg(
+          "rect",
+          {
+            class: "track-end",
+            "data-end": "last",
+            x: map.x(last.lon) - 5,
+            y: map.y(last.lat) - 5,
+            width: 10,
+            height: 10,
+          },
+          svg("title", {}, `Last position, ${formatDate(last.t)}`),
+        ),
+      ),
+      marks,
+    );
+    return el(
+      "div",
+      { class: "track-figure" },
+      el("figure", { id: "track-map", class: "track-map" }, picture),
+      legend(),
+    );
+  }
+
+  // The legend's shapes have classes of their own, so that the map's are the only `.track-line`
+  // or `.event-marker` on the page.
+  function legend() {
+    const swatch = (shape) =>
+      svg("svg", { class: "legend-swatch", viewBox: "-12 -9 24 18", "aria-hidden": "true" }, shape);
+    const line = (kind) => svg("line", { class: `key key-${kind}`, x1: -11, y1: 0, x2: 11, y2: 0 });
+    const dot = (kind) => svg("circle", { class: `key key-${kind}`, r: 5 });
+    const path = (kind, d) => svg("path", { class: `key key-${kind}`, d });
+    const items = [
+      [line("track"), "track"],
+      [line("gap"), "dark gap"],
+      [dot("first"), "first position"],
+      [svg("rect", { class: "key key-last", x: -5, y: -5, width: 10, height: 10 }), "last"],
+      [dot("port"), "port call"],
+      [dot("risky"), "port call at a risky port"],
+      [path("meeting", "M0,-7 L7,0 L0,7 L-7,0 Z"), "meeting at sea"],
+      [path("jump", "M0,-7 L6,4 L-6,4 Z"), "position jump"],
+    ];
+    return el(
+      "ul",
+      { class: "track-legend", "aria-label": "Map key" },
+      items.map(([shape, words]) => el("li", {}, swatch(shape), words)),
+    );
   }
 
   // --- A CSV file -------------------------------------------------------------------------------
