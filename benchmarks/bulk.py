@@ -51,7 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import harness
 from harness import PssSampler, post
 
-from service.bulk import Limits, Output, count_line_breaks, open_csv, screen_file
+from service.bulk import screen_file
+from service.bulk_read import Limits, count_line_breaks, open_csv
+from service.bulk_write import Output
 from service.index import ScreeningIndex, build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy, Query, screen_many

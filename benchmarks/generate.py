@@ -49,7 +49,7 @@ from harness import WrkRequest, write_wrk_script
 
 from service.identifiers import flag_name
 from service.loaders.registry import load_lists
-from service.portcalls.calls import CALL_FIELDS
+from service.portcalls.call_files import CALL_FIELDS
 from service.portcalls.ports import load_bundled_ports
 from service.portcalls.risk import load_risk_policy
 

@@ -24,7 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from generate import imo_with_check_digit
 
-from service.portcalls.calls import PortCallIndex, parse_port_calls
+from service.portcalls.call_files import parse_port_calls
+from service.portcalls.calls import PortCallIndex
 from service.portcalls.ports import load_bundled_ports
 
 HEADER = "imo,mmsi,port,arrived_at,departed_at,source,note,confidence"

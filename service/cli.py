@@ -242,9 +242,11 @@ def _screen_file(args: argparse.Namespace) -> int:
     """
     from marshmallow import ValidationError
 
-    from service import bulk
+    from service import bulk, bulk_read
+    from service.bulk_write import Output
     from service.loaders.errors import ListLoadError
     from service.sources import offline_context
+    from service.web import render
     from service.web.schemas import ScreeningOptionsSchema
 
     try:
@@ -254,7 +256,7 @@ def _screen_file(args: argparse.Namespace) -> int:
             exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         )
     settings = Settings.from_env()
-    limits = bulk.Limits(settings.csv_max_bytes, settings.csv_max_rows)
+    limits = bulk_read.Limits(settings.csv_max_bytes, settings.csv_max_rows)
     try:
         stream = args.file.open("rb")
     except OSError as exc:
@@ -263,10 +265,10 @@ def _screen_file(args: argparse.Namespace) -> int:
     with stream:
         try:
             if os.fstat(stream.fileno()).st_size > limits.max_bytes:
-                raise bulk.too_large(limits)
-            line_breaks = bulk.count_line_breaks(stream)
-            source = bulk.open_csv(stream, limits, line_breaks)
-        except bulk.CsvProblem as exc:
+                raise bulk_read.too_large(limits)
+            line_breaks = bulk_read.count_line_breaks(stream)
+            source = bulk_read.open_csv(stream, limits, line_breaks)
+        except bulk_read.CsvProblem as exc:
             print(f"vessel-screen: {args.file}: {exc.detail}", file=sys.stderr)
             return 2
         try:
@@ -284,7 +286,7 @@ def _screen_file(args: argparse.Namespace) -> int:
             limit=loaded.get("limit"),
             window_days=loaded.get("port_call_window_days"),
         )
-        output = bulk.Output(ndjson=args.ndjson, all_matches=args.all_matches)
+        output = Output(ndjson=args.ndjson, all_matches=args.all_matches, render=render.screening)
         progress = _Progress(line_breaks, sys.stderr, draw=sys.stderr.isatty())
         chunks = bulk.screen_file(
             source, ctx, output, bulk.bulk_processes(settings), progress, options=options

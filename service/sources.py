@@ -11,7 +11,8 @@ from pathlib import Path
 from service.index import build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy
-from service.portcalls.calls import CallFileSummary, PortCallIndex, load_port_calls_dir
+from service.portcalls.call_files import load_port_calls_dir
+from service.portcalls.calls import CallFileSummary, PortCallIndex
 from service.portcalls.ports import PortTable, load_ports
 from service.portcalls.risk import RiskPolicy, load_risk_policy
 from service.screening import Context

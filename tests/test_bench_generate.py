@@ -24,7 +24,7 @@ import pytest
 from service.identifiers import is_valid_imo, mid_country, parse_imo
 from service.loaders.registry import load_lists
 from service.names import normalize_name
-from service.portcalls.calls import load_port_calls_dir
+from service.portcalls.call_files import load_port_calls_dir
 from service.portcalls.ports import load_bundled_ports
 from service.portcalls.risk import load_risk_policy
 

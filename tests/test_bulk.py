@@ -15,14 +15,16 @@ import orjson
 import pytest
 from flask import Flask
 
-from service import bulk
-from service.bulk import CsvProblem, Limits, Output, RowError, open_csv
+from service import bulk, bulk_read, bulk_write
+from service.bulk_read import CsvProblem, Limits, RowError, open_csv
+from service.bulk_write import Output
 from service.index import ScreeningIndex, build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy, Query, screen, screen_many
 from service.model import ListInfo, LoadedList, Vessel
 from service.screening import Request
 from service.serving import Serving
+from service.web import render
 from service.web.schemas import ScreenResponseSchema
 from tests.conftest import BUNDLED_LISTS
 
@@ -146,9 +148,9 @@ def test_identical_queries_share_matches_but_keep_their_own_echo(
 # --- Reading CSV ---------------------------------------------------------------------------------
 
 
-def opened(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bulk.CsvSource:
+def opened(data: bytes, limits: Limits = DEFAULT_LIMITS) -> bulk_read.CsvSource:
     stream = io.BytesIO(data)
-    return open_csv(stream, limits, bulk.count_line_breaks(stream))
+    return open_csv(stream, limits, bulk_read.count_line_breaks(stream))
 
 
 def records(data: bytes) -> list[tuple[int, list[str] | RowError]]:
@@ -203,7 +205,7 @@ def test_windows_1252_file() -> None:
 
 
 def test_a_stray_windows_1252_line_after_the_first_block_of_a_utf8_file_is_read() -> None:
-    utf8 = "name\n" + "ÉLAN\n" * (bulk.SNIFF_BYTES // 5)
+    utf8 = "name\n" + "ÉLAN\n" * (bulk_read.SNIFF_BYTES // 5)
     data = utf8.encode() + "CAFÉ\n".encode("cp1252") + b"\x81X\n"
     assert opened(data).encoding == "utf-8"
     got = [cells for _, cells in records(data)]
@@ -238,7 +240,7 @@ def test_a_csv_error_costs_only_its_row() -> None:
         (b"colour,size\nred,3\n", 422, "No column gives"),
         (b"name,Vessel Name\nA,B\n", 422, "both give"),
         (b"name\rA\rB\r", 422, "carriage return"),
-        (b"a" * (bulk.SNIFF_BYTES + 10), 422, "no line break"),
+        (b"a" * (bulk_read.SNIFF_BYTES + 10), 422, "no line break"),
     ],
 )
 def test_files_that_cannot_be_screened(data: bytes, status: int, words: str) -> None:
@@ -250,13 +252,13 @@ def test_files_that_cannot_be_screened(data: bytes, status: int, words: str) -> 
 
 def test_over_the_size_limit_while_spooling() -> None:
     with pytest.raises(CsvProblem) as caught:
-        bulk.spool(io.BytesIO(b"name\n" + b"A\n" * 100), Limits(max_bytes=50))
+        bulk_read.spool(io.BytesIO(b"name\n" + b"A\n" * 100), Limits(max_bytes=50))
     assert caught.value.status == 413
     assert "CSV_MAX_BYTES" in caught.value.detail
 
 
 def test_spool_counts_line_breaks_and_rewinds() -> None:
-    spooled, breaks = bulk.spool(io.BytesIO(b"name\nA\nB\n"), Limits())
+    spooled, breaks = bulk_read.spool(io.BytesIO(b"name\nA\nB\n"), Limits())
     assert (spooled.read(), breaks) == (b"name\nA\nB\n", 3)
 
 
@@ -314,12 +316,12 @@ def test_a_row_that_cannot_be_screened_says_why(line: bytes, field: str) -> None
 
 @pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_starters_are_escaped(cell: str) -> None:
-    assert bulk.escape_formula(cell) == "'" + cell
+    assert bulk_write.escape_formula(cell) == "'" + cell
 
 
 @pytest.mark.parametrize("cell", ["", "LADY R", "9161003", "a=b", " =1"])
 def test_other_cells_are_left_alone(cell: str) -> None:
-    assert bulk.escape_formula(cell) == cell
+    assert bulk_write.escape_formula(cell) == cell
 
 
 def serving_of(app: Flask) -> Serving:
@@ -343,7 +345,7 @@ def test_csv_answer_columns_and_escaping(sample_app: Flask) -> None:
     text = answer(sample_app, data)
     header = text.decode().splitlines()[0].split(",")
     assert header[:4] == ["row", "'=cmd|' /C calc'!A0", "name", "IMO"]
-    assert header[4:] == list(bulk.OUTPUT_COLUMNS)
+    assert header[4:] == list(bulk_write.OUTPUT_COLUMNS)
     first, second = parsed(text)
     assert first["row"] == "1" and first["'=cmd|' /C calc'!A0"] == "'-1"
     assert (first["decision"], first["matches"], first["match_imo"]) == ("match", "1", "9161003")
@@ -376,7 +378,9 @@ def test_all_matches_gives_a_line_per_match(sample_app: Flask) -> None:
 
 
 def test_ndjson_lines_carry_the_whole_answer(sample_app: Flask) -> None:
-    text = answer(sample_app, b"name,ref\nLADY R,a\n,b\n", Output(ndjson=True))
+    text = answer(
+        sample_app, b"name,ref\nLADY R,a\n,b\n", Output(ndjson=True, render=render.screening)
+    )
     first, second = (json.loads(line) for line in text.splitlines())
     assert first["row"] == 1 and first["input"] == {"name": "LADY R", "ref": "a"}
     assert first["result"]["decision"] == "match" and first["result"]["reference"] == "a"
@@ -385,7 +389,11 @@ def test_ndjson_lines_carry_the_whole_answer(sample_app: Flask) -> None:
 
 
 def test_ndjson_all_matches(sample_app: Flask) -> None:
-    text = answer(sample_app, b"name\nMARIA\nNOBODY\n", Output(ndjson=True, all_matches=True))
+    text = answer(
+        sample_app,
+        b"name\nMARIA\nNOBODY\n",
+        Output(ndjson=True, all_matches=True, render=render.screening),
+    )
     lines = [json.loads(line) for line in text.splitlines()]
     assert [(x["row"], x["match_rank"]) for x in lines] == [(1, 1), (1, 2), (2, None)]
     assert lines[0]["match"]["entity_id"] and lines[2]["match"] is None
@@ -449,5 +457,5 @@ def test_answer_json_writes_what_the_schema_dumps(sample_app: Flask, ofac: Scree
         assert any(o.histories and o.histories[0].calls for o in outcomes) or index is ofac
         assert any(o.parties for o in outcomes)
         for outcome in outcomes:
-            rendered: dict[str, Any] = bulk.answer_json(outcome, index)
+            rendered: dict[str, Any] = render.screening(outcome, index)
             assert orjson.dumps(rendered) == orjson.dumps(schema.dump(rendered))

@@ -4,25 +4,26 @@ flags calls raise. Plain functions and frozen dataclasses; nothing here knows ab
 
 from __future__ import annotations
 
-from service.portcalls.calls import (
-    CallFileSummary,
-    CallFormat,
+from service.portcalls.call_files import (
     ParseResult,
-    PortCall,
-    PortCallIndex,
-    Rejected,
     load_port_calls_dir,
     parse_port_calls,
     parse_time,
     read_port_calls,
 )
+from service.portcalls.calls import (
+    CallFileSummary,
+    CallFormat,
+    PortCall,
+    PortCallIndex,
+    Rejected,
+)
+from service.portcalls.port_names import Port, normalize_locode
 from service.portcalls.ports import (
     BUNDLED_PORTS_CSV,
-    Port,
     PortTable,
     load_bundled_ports,
     load_ports,
-    normalize_locode,
 )
 from service.portcalls.risk import (
     DEFAULT_POLICY_PATH,

@@ -24,7 +24,8 @@ from typing import Any
 
 from service.identifiers import flag_name, normalize_flag
 from service.portcalls.calls import PortCall
-from service.portcalls.ports import PortTable, normalize_locode
+from service.portcalls.port_names import normalize_locode
+from service.portcalls.ports import PortTable
 
 __all__ = [
     "DEFAULT_POLICY_PATH",

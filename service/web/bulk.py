@@ -18,28 +18,14 @@ from flask import Blueprint, Response, g, request, stream_with_context
 from marshmallow import ValidationError
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from service.bulk import (
-    CSV_PROBLEM,
-    CsvAudit,
-    CsvProblem,
-    CsvSource,
-    Limits,
-    Output,
-    RowOptions,
-    answer_json,
-    bulk_processes,
-    open_csv,
-    output_header,
-    screen_file,
-    screen_requests,
-    spool,
-    too_large,
-)
+from service.bulk import CsvAudit, RowOptions, bulk_processes, screen_file, screen_requests
+from service.bulk_read import CSV_PROBLEM, CsvProblem, CsvSource, Limits, open_csv, spool, too_large
+from service.bulk_write import Output, output_header
 from service.index import ScreeningIndex
 from service.problems import problem_body
 from service.screening import Request
 from service.store import StoreError
-from service.web import audit
+from service.web import audit, render
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_body, serving, state
 from service.web.schemas import ScreeningOptionsSchema
@@ -108,7 +94,7 @@ def screen_batch() -> Response:
             )
             continue
         outcome = next(outcomes)
-        text = orjson.dumps(answer_json(outcome, index))
+        text = orjson.dumps(render.screening(outcome, index))
         parts.append(text)
         answered.append((outcome, raw, text.decode()))
     # Every item is recorded, or the batch is a 503 with no result.
@@ -267,8 +253,8 @@ def screen_csv() -> Response:
     except ApiProblem:
         stream.close()
         raise
-    output = Output(ndjson=media_type == NDJSON, all_matches=all_matches)
-    job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.store.record_screenings)
+    output = Output(ndjson=media_type == NDJSON, all_matches=all_matches, render=render.screening)
+    job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.store.record_screenings, render.screening)
     try:
         state.store.start_job(job.job_id, job.caller, _filename(), datetime.now(UTC))
     except StoreError as exc:

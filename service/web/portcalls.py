@@ -6,7 +6,8 @@ import json
 
 from flask import Blueprint, Response, request
 
-from service.portcalls.calls import CallFormat, parse_port_calls
+from service.portcalls.call_files import parse_port_calls
+from service.portcalls.calls import CallFormat
 from service.store import StoreError
 from service.web.errors import VALIDATION_TYPE, ApiProblem
 from service.web.http import json_response, state

@@ -11,9 +11,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-# Upper bound of every free-text field; the service's own setting (MAX_STRING_LENGTH) can only
-# lower it, so the published contract stays true whatever the configuration.
-MAX_STRING = 200
+from service.limits import MAX_STRING, NOT_BLANK
+
 MAX_LISTS = 50
 
 
@@ -87,11 +86,6 @@ def _text(**kwargs: Any) -> fields.String:
     return fields.String(validate=validate.Length(max=MAX_STRING), **kwargs)
 
 
-# "Not blank" as JSON Schema's ECMA-262 regex means it, so the service and the document agree
-# on which strings count as given (Python's \s also takes control characters such as \x1d).
-NOT_BLANK = (
-    "[^\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
-)
 _NOT_BLANK = re.compile(NOT_BLANK)
 
 _ID_ONE_OF = [{"type": "string", "maxLength": MAX_STRING}, {"type": "integer"}, {"type": "null"}]

@@ -10,14 +10,8 @@ import pytest
 from conftest import BUNDLED_LISTS, shared_path
 
 from service.loaders.errors import ListLoadError
-from service.loaders.ofac_csv import (
-    FILE_NAMES,
-    load_ofac_csv,
-    ofac_csv_version,
-    parse_remarks,
-    read_ofac_csv,
-    split_programs,
-)
+from service.loaders.ofac_csv import FILE_NAMES, load_ofac_csv, ofac_csv_version, read_ofac_csv
+from service.loaders.ofac_remarks import parse_remarks, split_programs
 from service.model import Vessel, VesselName
 
 Cells = Sequence[str | None]

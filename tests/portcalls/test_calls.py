@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from service.portcalls.calls import (
-    PortCall,
-    PortCallIndex,
-    Rejected,
-    load_port_calls_dir,
-    parse_port_calls,
-    parse_time,
-)
+from service.portcalls.call_files import load_port_calls_dir, parse_port_calls, parse_time
+from service.portcalls.calls import PortCall, PortCallIndex, Rejected
 from service.portcalls.ports import PortTable, load_bundled_ports
 from service.settings import REPO_ROOT
 

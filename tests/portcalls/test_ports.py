@@ -8,18 +8,13 @@ from pathlib import Path
 import pytest
 from conftest import shared_path
 
-from service.portcalls.ports import (
-    BUNDLED_PORTS_CSV,
-    Port,
-    PortTable,
-    load_bundled_ports,
-    load_ports,
-    name_key,
-    normalize_locode,
+from service.portcalls.port_files import (
     parse_unlocode_coordinates,
     read_ports_csv,
     read_unlocode_csv,
 )
+from service.portcalls.port_names import Port, name_key, normalize_locode
+from service.portcalls.ports import BUNDLED_PORTS_CSV, PortTable, load_bundled_ports, load_ports
 
 
 @pytest.fixture(scope="module")

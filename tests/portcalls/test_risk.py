@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from service.portcalls.calls import PortCall, load_port_calls_dir, parse_time
+from service.portcalls.call_files import load_port_calls_dir, parse_time
+from service.portcalls.calls import PortCall
 from service.portcalls.ports import Port, PortTable, load_bundled_ports
 from service.portcalls.risk import (
     DEFAULT_POLICY_PATH,
