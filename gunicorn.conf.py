@@ -49,13 +49,8 @@ workers = _settings.workers
 # Threads give HTTP keep-alive (the sync worker closes every connection, which costs callers a
 # TCP handshake per screening) and let a worker answer health checks during a long upload.
 # THREADS (default 16): while a thread waits for its audit record to be flushed, others screen
-# and their records join the next flush. And a worker holding more keep-alive connections than
-# threads hands every connection back to its poller after each answer (service/worker.py), the
-# slow path: the kernel does not split callers' connections evenly between workers (9 or 10 of
-# 16 on one worker was common), so 8 threads a worker sent about 3 of 4 of that worker's
-# screenings down it at c16; 16 threads keep it for up to 16 connections a worker.
-# gthread, keeping a busy keep-alive connection on its thread (service/worker.py).
-worker_class = "service.worker.KeepAliveThreadWorker"
+# and their records join the next flush.
+worker_class = "gthread"
 threads = _settings.threads
 keepalive = 5
 # Load the lists once in the master and fork: workers share the index pages copy-on-write.
@@ -71,8 +66,9 @@ control_socket_disable = True
 
 
 def pre_fork(server, worker):  # type: ignore[no-untyped-def]
-    """PIN_WORKERS (service/placement.py): the master gives each worker a core before forking
-    it, the one with the fewest live workers, so that a replacement takes the core left free."""
+    """PIN_WORKERS (opt-in, service/placement.py): the master gives each worker a core before
+    forking it, the one with the fewest live workers, so that a replacement takes the core left
+    free."""
     allowed = placement.allowed_cores()
     worker.vs_core = None
     if placement.should_pin(_settings.pin_workers, _settings.workers, len(allowed)):
@@ -107,17 +103,11 @@ def post_worker_init(worker):  # type: ignore[no-untyped-def]
         RefreshScheduler(state, _settings.refresh_interval_minutes * 60).start()
 
 
-def when_ready(server):  # type: ignore[no-untyped-def]
-    """The lists are loaded (preload_app) and the workers are about to be forked."""
-    lifecycle.freeze_loaded_objects()
-
-
 def on_reload(server):  # type: ignore[no-untyped-def]
     """SIGHUP: gunicorn forks new workers from the master, whose app was loaded once (preload),
     so the lists are read again here, before the fork, and the new workers start with them. A
     bad file is refused and the served version stays (Serving.reload)."""
     lifecycle.reload_lists(server.app.wsgi().extensions["vessel_screen"])
-    lifecycle.freeze_loaded_objects()
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -15,7 +15,6 @@ raises before it forks the new workers.
 
 from __future__ import annotations
 
-import gc
 import logging
 import mmap
 import signal
@@ -75,20 +74,6 @@ def _drain(exit_gracefully: Any, signum: int, seconds: float) -> None:
     threading.Event().wait(seconds)
     log.info("drained: finishing the requests in flight, then exiting")
     exit_gracefully(signum, None)
-
-
-def freeze_loaded_objects() -> None:
-    """Take the loaded lists and index out of the garbage collector's sight, in the master,
-    before it forks the workers.
-
-    At 100,000 listed vessels the index is millions of objects that live as long as their list
-    version. Each full collection walked them all (a pause of a second or more: the p99 of a
-    screening), and wrote to each one's header, copying the pages the workers share with the
-    master. `gc.freeze` moves every object alive now to a generation that is never collected;
-    objects made afterwards are collected as usual.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def reload_lists(state: Serving) -> bool:

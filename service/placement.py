@@ -1,12 +1,11 @@
-"""Which core each gunicorn worker runs on (PIN_WORKERS).
+"""Which core each gunicorn worker runs on (PIN_WORKERS): opt-in host tuning, off by default.
 
-A worker runs Python on one core at a time (the GIL), but left to the kernel its 16 threads
+A worker runs Python on one core at a time (the GIL), but left to the kernel its threads
 wander over every core, and each hand-over of the GIL from one thread to another, each wake-up
 after a request's read or its record's commit, becomes a wake-up on another core: an
 inter-processor interrupt, dear on a virtual machine, and caches filled again. Kept on a core of
-its own, a worker's threads hand over where they are. On the 2-core benchmark host that made
-the service recording nothing 24-31% faster, and recording into PostgreSQL 38-42% faster
-(README, "Workers on cores of their own").
+its own, a worker's threads hand over where they are. On the 2-core benchmark host that gave
+1.1-2.1 times the c16 screens per second (docs/operations.md, "Workers and cores").
 
 Pinning is only right when the service has the cores it may use to itself: a container that
 sees all of a 64-core host's cores but is limited by a CPU quota must not put every instance's
@@ -19,15 +18,15 @@ The master chooses a worker's core before forking it (`choose_core`, the allowed
 fewest live workers, so a replacement takes the core its predecessor left); the worker pins
 itself first thing after the fork (`pin`), before it starts any thread, so that all its threads
 inherit the core. Processes a worker forks to screen a large CSV file in parallel are let go
-of the core again (`unpin`): they are there to use every core.
+of the core again (`unpin`): they are there to use every core. A batch's scoring threads,
+started by a request thread, stay on the worker's core.
 """
 
 from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
 MODES = ("auto", "on", "off")
 
@@ -83,21 +82,3 @@ def unpin() -> None:
     if _pinned_core is not None:
         os.sched_setaffinity(0, _allowed_before_pin)
         _pinned_core = None
-
-
-@contextmanager
-def every_core() -> Iterator[None]:
-    """Within: the calling thread, and the threads it starts, may run on every core the
-    process had before `pin`, then it keeps to its core again. For rapidfuzz's scoring of a
-    batch on several threads, which a worker kept to one core would run one at a time. (Linux
-    sets a thread's cores, not its process's: the worker's other threads stay where they are.)
-    """
-    core = _pinned_core
-    if core is None:
-        yield
-        return
-    os.sched_setaffinity(0, _allowed_before_pin)
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, {core})

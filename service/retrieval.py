@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-
-from service import placement
 
 # Scores are rounded to four places before they are compared with a bar, so a name a hair
 # under the bar may still be kept; the filters keep everything within this much of it.
@@ -353,18 +350,15 @@ class StringIndex:
         if not sizes.any():
             return [[] for _ in found]
         flat = np.concatenate(found)
-        # every_core: in a gunicorn worker kept to one core (PIN_WORKERS), the scoring threads
-        # may still use them all.
-        with placement.every_core() if workers != 1 else nullcontext():
-            # Gathered from object arrays rather than by a Python loop over the pairs.
-            scores = process.cpdist(
-                np.repeat(np.array(queries, dtype=object), sizes).tolist(),
-                self.texts[flat].tolist(),
-                scorer=OSA.normalized_similarity,
-                score_cutoff=max(bar - ROUNDING, 0.0),
-                dtype=np.float32,
-                workers=workers,
-            )
+        # Gathered from object arrays rather than by a Python loop over the pairs.
+        scores = process.cpdist(
+            np.repeat(np.array(queries, dtype=object), sizes).tolist(),
+            self.texts[flat].tolist(),
+            scorer=OSA.normalized_similarity,
+            score_cutoff=max(bar - ROUNDING, 0.0),
+            dtype=np.float32,
+            workers=workers,
+        )
         keep = scores >= bar - ROUNDING
         kept = flat[keep].tolist()
         # Query i's kept pairs are kept[cuts[i] : cuts[i + 1]].

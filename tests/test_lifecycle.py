@@ -123,16 +123,3 @@ def test_sighup_reads_the_lists_again_and_never_serves_a_bad_file(tmp_path: Path
         # A quick stop (SIGINT), rather than the 30 s drain of a SIGTERM.
         server.proc.send_signal(signal.SIGINT)
         assert server.proc.wait(timeout=30) == 0
-
-
-def test_the_loaded_lists_are_frozen_out_of_the_garbage_collector() -> None:
-    import gc
-
-    from service.lifecycle import freeze_loaded_objects
-
-    assert gc.get_freeze_count() == 0
-    try:
-        freeze_loaded_objects()  # gunicorn.conf.py: when_ready and on_reload, in the master
-        assert gc.get_freeze_count() > 10_000  # everything alive, the test session included
-    finally:
-        gc.unfreeze()

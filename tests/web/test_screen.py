@@ -140,6 +140,22 @@ def test_every_answer_carries_a_request_id(client: FlaskClient) -> None:
     assert client.get("/healthz").headers["X-Request-Id"]
 
 
+def test_a_screening_keeps_the_callers_request_id_and_is_recorded_as_answered(
+    sample_app,  # type: ignore[no-untyped-def]
+) -> None:
+    client = sample_app.test_client()
+    answer = client.post("/v1/screen", json={"name": "LADY R"}, headers={"X-Request-Id": "r-42"})
+    assert answer.status_code == 200
+    assert answer.mimetype == "application/json"
+    assert answer.headers["X-Request-Id"] == "r-42"
+    assert client.post("/v1/screen", json={"name": "LADY R"}).headers["X-Request-Id"]
+    stored = client.get(f"/v1/screenings/{answer.json['screening_id']}")
+    assert stored.status_code == 200
+    assert stored.get_data() == answer.get_data()
+    record = sample_app.extensions["vessel_screen"].store.get_screening(answer.json["screening_id"])
+    assert record is not None and record.query == {"name": "LADY R"} and record.kind == "single"
+
+
 def test_lists_vessels_and_health(client: FlaskClient) -> None:
     lists = client.get("/v1/lists").get_json()["lists"]
     assert [entry["id"] for entry in lists] == ["us-ofac-sdn-sample"]
@@ -209,19 +225,17 @@ def test_each_error_is_logged_once_with_its_request_id(
     assert not any("SECRET NAME" in line for line in lines)
 
 
-# A plain body is answered by the fast lane (service/web/lane.py), the other by the Flask route.
+# A plain body and one with options take the same route; both must fail the same way.
 @pytest.mark.parametrize("body", [{"name": "LADY R"}, {"name": "LADY R", "limit": 5}])
 def test_an_internal_failure_is_a_500_problem_without_a_trace(
     sample_app, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, body
 ) -> None:  # type: ignore[no-untyped-def]
-    from service.web import lane
     from service.web import screen as screen_module
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("internal detail that must not leak")
 
     monkeypatch.setattr(screen_module, "run", boom)
-    monkeypatch.setattr(lane, "run", boom)
     answer = sample_app.test_client().post(
         "/v1/screen", json=body, headers={"X-Request-Id": "rid-500"}
     )
