@@ -21,6 +21,7 @@ COPY service ./service
 RUN pip install --no-cache-dir .
 COPY lists ./lists
 COPY ports ./ports
+COPY ais ./ais
 RUN mkdir -p /app/data && chown 10001 /app/data
 
 USER 10001

@@ -28,10 +28,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     """Application factory: loads the lists once, so gunicorn can share them across workers."""
     from service.web import (
         access,
+        ais,
         bulk,
         docs,
         health,
-        lane,
         lists,
         observe,
         portcalls,
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         lists.bp,
         records.bp,
         portcalls.bp,
+        ais.bp,
         health.bp,
         observe.bp,
         docs.bp,
@@ -90,12 +91,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
-    if limiter is None and not settings.log_queries:
-        # Plain single screenings are answered beside Flask (service/web/lane.py); a rate limit
-        # and LOG_QUERIES are Flask hooks' work, so with either every request goes through them.
-        app.wsgi_app = lane.ScreenLane(  # type: ignore[method-assign]
-            app.wsgi_app, state, ring, settings.max_body_bytes
-        )
     return app
 
 

@@ -61,6 +61,19 @@ def main(argv: list[str] | None = None) -> int:
         ),
     )
     refresh.add_argument("--lists", type=Path, help="folder of lists (default LISTS_DIR)")
+    ais_cmd = sub.add_parser("ais", help="raw AIS: ingest files into the store")
+    ais_sub = ais_cmd.add_subparsers(dest="ais_command", required=True)
+    ais_ingest = ais_sub.add_parser(
+        "ingest",
+        help="read AIS files (NMEA, MarineCadastre or DMA CSV, gzip or plain) into the store",
+        description=(
+            "Read each file and keep it in the store of DATA_DIR / DATABASE_URL, where a "
+            "running service derives its ships' behaviour from it. Prints a line per file; "
+            "exit 0 when every file was read, 2 when one is not AIS, 1 when the store fails. A "
+            "progress bar shows on stderr when it is a terminal."
+        ),
+    )
+    ais_ingest.add_argument("files", type=Path, nargs="+", metavar="FILE")
     keys = sub.add_parser("keys", help="manage API keys (held as hashes in KEYS_FILE)")
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create", help="create a key; it is printed once, never stored")
@@ -90,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         return _keys(args)
     if args.command == "lists":
         return _refresh_lists(args)
+    if args.command == "ais":
+        return _ais_ingest(args)
     return 2
 
 
@@ -162,6 +177,83 @@ def _refresh_lists(args: argparse.Namespace) -> int:
         detail = r.error if r.status in ("failed", "skipped") else f"version {r.version}"
         print(f"{r.list}\t{r.status}\t{detail}")
     return 1 if any(r.status == "failed" for r in results) else 0
+
+
+def _ais_ingest(args: argparse.Namespace) -> int:
+    """`vessel-screen ais ingest FILE...`: the reader and store `POST /v1/ais` uses."""
+    from service.ais.ingest import ingest
+    from service.ais.streams import AisFormatError
+    from service.store import StoreError, open_store
+
+    settings = Settings.from_env()
+    try:
+        store = open_store(settings)
+        store.migrate()
+    except StoreError as exc:
+        print(f"vessel-screen: the store does not answer: {exc}", file=sys.stderr)
+        return 1
+    status = 0
+    try:
+        for path in args.files:
+            try:
+                size = path.stat().st_size
+            except OSError as exc:
+                print(f"vessel-screen: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+                status = 2
+                continue
+            bar = _IngestProgress(path.name, size, sys.stderr) if sys.stderr.isatty() else None
+            try:
+                result = ingest(store, path, path.name, bar)
+            except AisFormatError as exc:
+                print(f"vessel-screen: {path}: {exc.reason}", file=sys.stderr)
+                status = 2
+                continue
+            finally:
+                if bar is not None:
+                    bar.end()
+            s = result.summary
+            if not result.new:
+                print(f"{path}\talready stored (ingest {result.stored.ingest_id})")
+                continue
+            print(
+                f"{path}\t{s.format}\t{s.positions} positions, {s.statics} static reports, "
+                f"{s.rejected} rejected lines, {s.outliers} outliers, {s.duplicates} duplicates"
+            )
+            for r in s.first_rejections[:5]:
+                print(f"  line {r.line}: {r.reason}", file=sys.stderr)
+    except StoreError as exc:
+        print(f"vessel-screen: not stored: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    return status
+
+
+class _IngestProgress:
+    """Messages read, messages per second and time left (from the bytes read), on one line."""
+
+    def __init__(self, name: str, size: int, out: TextIO) -> None:
+        self.name, self.size, self.out = name, max(size, 1), out
+        self.started = self.drawn = time.monotonic()
+
+    def __call__(self, messages: int, bytes_read: int) -> None:
+        now = time.monotonic()
+        if now - self.drawn < 0.2:
+            return
+        self.drawn = now
+        elapsed = max(now - self.started, 1e-9)
+        done = min(bytes_read / self.size, 1.0)
+        left = _clock(elapsed * (1 - done) / done) if done > 0 else "?"
+        line = (
+            f"{self.name}: {messages:,} messages, {messages / elapsed:,.0f}/s, "
+            f"{done:.0%}, {left} left"
+        )
+        self.out.write(f"\r{line:<78}")
+        self.out.flush()
+
+    def end(self) -> None:
+        self.out.write("\n")
+        self.out.flush()
 
 
 def _keys(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.ais.behaviour import Behaviour, behaviour_flags
 from service.index import ScreeningIndex
 from service.matcher import Decision, Match, Policy, Query, Screening, screen
 from service.model import Vessel
@@ -125,11 +126,20 @@ class Context:
     calls: PortCallIndex
     risk: RiskPolicy
     window_days: int
+    behaviour: Behaviour | None = None
 
     def history(self, vessel: Vessel, window_days: int | None) -> VesselHistory:
-        """The vessel's port calls in the last `window_days` (all when None) and its flags."""
+        """The vessel's port calls and AIS events in the last `window_days` (all when None),
+        and the flags they raise."""
         since = None if window_days is None else datetime.now(UTC) - timedelta(days=window_days)
-        return vessel_history(vessel, self.calls, self.risk, since)
+        found = vessel_history(vessel, self.calls, self.risk, since)
+        if self.behaviour is None:
+            return found
+        events = self.behaviour.events_of(vessel, since)
+        if not events and not vessel.mmsi:
+            return found
+        flags = behaviour_flags(vessel, events)
+        return replace(found, events=tuple(events), flags=(*found.flags, *flags))
 
 
 def run(

@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from service import metrics, snapshot
+from service.ais_serving import AisData
 from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
@@ -96,6 +97,8 @@ class Serving:
     listener: Listener | None = None
     # Set on SIGTERM (gunicorn.conf.py): still serving, but /readyz sends traffic elsewhere.
     draining: bool = False
+    # Raw AIS and the behaviour derived from it (AIS_DIR, POST /v1/ais, the bundled sample).
+    ais: AisData | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     recorder: GroupCommit = field(init=False)
 
@@ -104,7 +107,9 @@ class Serving:
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> Serving:
-        return cls(settings, policy_of(settings), store, load_port_data(settings, store))
+        port_data = load_port_data(settings, store)
+        ais = AisData.load(settings, store, port_data.ports)
+        return cls(settings, policy_of(settings), store, port_data, ais=ais)
 
     # --- Lists ---------------------------------------------------------------------------------
 
@@ -171,6 +176,8 @@ class Serving:
             self.port_data = load_port_data(self.settings, self.store)
         except (ValueError, OSError) as exc:
             log.error("port data not reloaded, keeping the previous: %s", exc)
+        # AIS_DIR's new files, and the port areas of the table just read.
+        self.ais = AisData.load(self.settings, self.store, self.port_data.ports)
 
     def record_failure(self, list_id: str, message: str) -> None:
         """A failure met outside `reload` (a list download): shown and kept like a bad file."""
@@ -325,12 +332,18 @@ class Serving:
 
     def context(self, index: ScreeningIndex) -> Context:
         """What a screening against `index` reads, as served at this moment."""
+        calls = self.port_calls()
+        behaviour = None
+        if self.ais is not None:
+            behaviour = self.ais.current()
+            calls = self.ais.calls_with_ais(calls)
         return Context(
             index,
             self.policy,
-            self.port_calls(),
+            calls,
             self.port_data.risk,
             self.settings.port_call_window_days,
+            behaviour,
         )
 
     def push_calls(self, calls: list[PortCall]) -> None:

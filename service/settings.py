@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from service import placement
+from service.ais.params import AisParams
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,17 +39,16 @@ SETTINGS: dict[str, Setting] = {
     "threads": Setting(
         "THREADS",
         "16",
-        "Threads per gunicorn worker: requests one worker answers at once, and keep-alive "
-        "connections it serves without handing them back and forth to its poller. A thread "
+        "Threads per gunicorn worker (gthread): requests one worker answers at once. A thread "
         "waiting for its record to reach the disk or the database lets another one screen.",
     ),
     "pin_workers": Setting(
         "PIN_WORKERS",
-        "auto",
-        "Keep each gunicorn worker (and its threads) on one core: `auto` does when every core "
-        "the service may run on gets a worker (WORKERS at least those cores: a machine, VM or "
-        "cpuset container of its own), `on` always (workers spread over the allowed cores), "
-        "`off` leaves them to the kernel.",
+        "off",
+        "Opt-in host tuning: keep each gunicorn worker (and its threads) on one core. `off` "
+        "leaves them to the kernel; `auto` pins when every core the service may run on gets a "
+        "worker (WORKERS at least those cores: a machine, VM or cpuset container of its own), "
+        "`on` always (workers spread over the allowed cores).",
     ),
     "lists_dir": Setting(
         "LISTS_DIR",
@@ -70,6 +70,55 @@ SETTINGS: dict[str, Setting] = {
         str(REPO_ROOT / "ports" / "calls"),
         "Folder of port-call files (`*.csv`, `*.jsonl`) loaded at start and on reload.",
         shown="ports/calls/",
+    ),
+    "ais_dir": Setting(
+        "AIS_DIR",
+        str(REPO_ROOT / "ais"),
+        "Folder of raw AIS read at start and on reload: NMEA logs (`*.nmea`, `*.txt`), "
+        "MarineCadastre or Danish Maritime Authority position CSVs (`*.csv`), gzip or plain "
+        "(`*.gz`), each ingested into the store once; a `sample/voyages.json` plan is rendered "
+        "with times relative to the load (the bundled sample) and never stored. Empty: none.",
+        shown="ais/",
+    ),
+    "ais_gap_hours": Setting(
+        "AIS_GAP_HOURS",
+        "12",
+        "Silence at sea at least this long is an `ais_gap` (Global Fishing Watch's AIS-disabling "
+        "threshold); both ends must lie AIS_GAP_PORT_DISTANCE_NM beyond every port area.",
+    ),
+    "ais_gap_port_distance_nm": Setting(
+        "AIS_GAP_PORT_DISTANCE_NM",
+        "10",
+        "How far beyond every port area both ends of a gap must be, so that a ship going quiet "
+        "at a berth or in the approaches is not called dark.",
+    ),
+    "ais_port_stop_hours": Setting(
+        "AIS_PORT_STOP_HOURS",
+        "2",
+        "Shortest stop (under 1 kn, or at anchor or moored) inside a port area that is a call.",
+    ),
+    "ais_port_radius_km": Setting(
+        "AIS_PORT_RADIUS_KM",
+        "6",
+        "Radius of a port area when the World Port Index gives no harbour size (very small "
+        "3 km, small 5, medium 8, large 12).",
+    ),
+    "ais_meeting_distance_m": Setting(
+        "AIS_MEETING_DISTANCE_M",
+        "500",
+        "Two ships at most this far apart (at under 2 kn median, outside port areas) are "
+        "alongside each other (Global Fishing Watch's encounter distance).",
+    ),
+    "ais_meeting_hours": Setting(
+        "AIS_MEETING_HOURS",
+        "2",
+        "Shortest time alongside that is a `ship_to_ship` meeting (Global Fishing Watch's 2 h).",
+    ),
+    "ais_jump_speed_kn": Setting(
+        "AIS_JUMP_SPEED_KN",
+        "50",
+        "Consecutive positions implying more than this speed (over more than 2 nm) are a "
+        "`position_jump`: no merchant ship makes 50 knots.",
     ),
     "data_dir": Setting(
         "DATA_DIR",
@@ -227,6 +276,14 @@ class Settings:
     lists_dir: Path
     ports_dir: Path
     port_calls_dir: Path
+    ais_dir: str
+    ais_gap_hours: float
+    ais_gap_port_distance_nm: float
+    ais_port_stop_hours: float
+    ais_port_radius_km: float
+    ais_meeting_distance_m: float
+    ais_meeting_hours: float
+    ais_jump_speed_kn: float
     data_dir: Path
     risk_policy_file: Path
     port_call_window_days: int
@@ -317,6 +374,17 @@ class Settings:
             raise ValueError(
                 f"REFRESH_TIMEOUT_SECONDS must be above 0, got {self.refresh_timeout_seconds}"
             )
+        for env, number in (
+            ("AIS_GAP_HOURS", self.ais_gap_hours),
+            ("AIS_GAP_PORT_DISTANCE_NM", self.ais_gap_port_distance_nm + 1),
+            ("AIS_PORT_STOP_HOURS", self.ais_port_stop_hours),
+            ("AIS_PORT_RADIUS_KM", self.ais_port_radius_km),
+            ("AIS_MEETING_DISTANCE_M", self.ais_meeting_distance_m),
+            ("AIS_MEETING_HOURS", self.ais_meeting_hours),
+            ("AIS_JUMP_SPEED_KN", self.ais_jump_speed_kn),
+        ):
+            if not number > 0:
+                raise ValueError(f"{env} must be above 0 (the distance 0 or more), got {number}")
         if self.threads < 1:
             raise ValueError(f"THREADS must be 1 or more, got {self.threads}")
         if self.pin_workers not in placement.MODES:
@@ -329,6 +397,20 @@ class Settings:
             raise ValueError(f"DB_TIMEOUT_SECONDS must be above 0, got {self.db_timeout_seconds}")
         if self.database_url and not self.database_url.startswith(("postgresql://", "postgres://")):
             raise ValueError("DATABASE_URL must be a postgresql:// URL (or empty for SQLite)")
+
+    @property
+    def ais_params(self) -> AisParams:
+        """The event thresholds: these settings over `AisParams`' other defaults."""
+        return replace(
+            AisParams(),
+            gap_min_hours=self.ais_gap_hours,
+            gap_min_port_distance_nm=self.ais_gap_port_distance_nm,
+            port_min_stop_hours=self.ais_port_stop_hours,
+            port_radius_km_unknown=self.ais_port_radius_km,
+            encounter_max_distance_m=self.ais_meeting_distance_m,
+            encounter_min_hours=self.ais_meeting_hours,
+            jump_max_speed_kn=self.ais_jump_speed_kn,
+        )
 
     @property
     def keys_path(self) -> Path:

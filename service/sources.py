@@ -8,6 +8,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from service.ais.behaviour import Behaviour, build_behaviour
+from service.ais.folder import read_folder
+from service.ais.port_areas import PortAreas
 from service.index import build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy
@@ -56,6 +59,23 @@ def offline_context(settings: Settings, lists_dir: Path | None = None) -> Contex
     the port files. Raises ListLoadError / OSError when the lists cannot be read."""
     index = build_index(load_lists(lists_dir or settings.lists_dir))
     port = read_port_files(settings)
+    behaviour = offline_behaviour(settings, port.ports)
+    calls = port.calls
+    if behaviour is not None and behaviour.derived.port_calls:
+        calls = calls.add(behaviour.derived.port_calls)
     return Context(
-        index, policy_of(settings), port.calls, port.risk, settings.port_call_window_days
+        index, policy_of(settings), calls, port.risk, settings.port_call_window_days, behaviour
     )
+
+
+def offline_behaviour(settings: Settings, ports: PortTable) -> Behaviour | None:
+    """The behaviour AIS_DIR's files and sample show, derived here (what a service started on
+    the same folder shows, less AIS posted to it or ingested into its store)."""
+    folder = Path(settings.ais_dir) if settings.ais_dir else None
+    if folder is None or not folder.is_dir():
+        return None
+    batches, statics, names = read_folder(folder)
+    if not batches:
+        return None
+    params = settings.ais_params
+    return build_behaviour(batches, statics, PortAreas.build(ports, params), params, 0, names)

@@ -41,10 +41,14 @@ def ofac_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def sample_app(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
-    """The service on its embedded default: the bundled sample lists and port calls."""
+    """The service on the bundled sample lists and port calls, without AIS: the port-call
+    tests here count the dated sample calls alone (the AIS sample's own calls, rendered at
+    load time, are tested in tests/store/test_ais_service.py and tests/ais/)."""
     from service import create_app
 
-    return create_app(lists_dir=BUNDLED_LISTS, data_dir=tmp_path_factory.mktemp("data"))
+    return create_app(
+        lists_dir=BUNDLED_LISTS, data_dir=tmp_path_factory.mktemp("data"), ais_dir=""
+    )
 
 
 @pytest.fixture(scope="session")

@@ -47,7 +47,10 @@ def test_screens_a_file_to_stdout(fleet: Path, capsys: pytest.CaptureFixture[str
     assert out[3]["match_imo"] == "9358010"
 
 
-def test_writes_the_same_bytes_as_the_api(fleet: Path, tmp_path: Path, sample_app: Flask) -> None:
+def test_writes_the_same_bytes_as_the_api(
+    fleet: Path, tmp_path: Path, sample_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AIS_DIR", "")  # as `sample_app` is set up: no AIS on either side
     out = tmp_path / "out.csv"
     assert main(["screen", str(fleet), "-o", str(out), "--lists", str(BUNDLED_LISTS)]) == 0
     answer = sample_app.test_client().post(
@@ -183,3 +186,22 @@ def test_keys_create_refuses_a_second_active_key_of_one_name_and_names_bad_scope
     assert main(["keys", "create", "other", "--scopes", "screen,sudo"]) == 2
     err = capsys.readouterr().err
     assert "got sudo" in err and "(" not in err.split("got")[1]
+
+
+def test_ais_ingest_reads_each_file_into_the_store_once(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.store.test_ais_service import marinecadastre_csv
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DATABASE_URL", "")
+    day = tmp_path / "AIS_day.csv"
+    day.write_text(marinecadastre_csv(1_760_000_000))
+    not_ais = tmp_path / "notes.txt"
+    not_ais.write_text("hello\n")
+    assert main(["ais", "ingest", str(day), str(not_ais)]) == 2
+    captured = capsys.readouterr()
+    assert "csv:marinecadastre" in captured.out and " positions, " in captured.out
+    assert "notes.txt" in captured.err and "not AIS" in captured.err
+    assert main(["ais", "ingest", str(day)]) == 0
+    assert "already stored" in capsys.readouterr().out

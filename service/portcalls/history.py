@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from service.ais.model import AisEvent
 from service.model import Vessel
 from service.portcalls.calls import PortCall, PortCallIndex
 from service.portcalls.risk import RiskFlag, RiskPolicy, call_risks, vessel_risk_flags
@@ -22,6 +23,8 @@ class VesselHistory:
     flags: tuple[RiskFlag, ...]
     # Calls on record that arrived before the window: not shown, but never silently hidden.
     before_window: int = 0
+    # What the ship's AIS shows within the window (port calls, gaps, meetings, ...).
+    events: tuple[AisEvent, ...] = ()
 
     @property
     def flag_codes(self) -> tuple[str, ...]:

@@ -16,10 +16,14 @@ import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
+from service.ais.model import Positions, StaticReport
 from service.model import ListInfo
 from service.portcalls.calls import PortCall
+
+if TYPE_CHECKING:
+    from service.store.ais_sql import AisIngest
 
 log = logging.getLogger("service.store")
 
@@ -278,6 +282,37 @@ class Store(Protocol):
         catching up then; `poll_interval` (default 30 s) is a safety-net look. SQLite: a look
         every `poll_interval` seconds (default 1 s)."""
         ...
+
+    # Raw AIS.
+    def save_ais(
+        self,
+        source: str,
+        sha256: str,
+        positions: Positions,
+        statics: Sequence[StaticReport],
+        rejected: int,
+        at: datetime,
+    ) -> AisIngest:
+        """Store one ingest whole, or nothing when the same bytes (`sha256`) were stored."""
+        ...
+
+    def ais_known(self, sha256: str) -> AisIngest | None:
+        """The stored ingest of these bytes, if any."""
+        ...
+
+    def ais_generation(self) -> int:
+        """Grows with every stored ingest (0 before the first)."""
+        ...
+
+    def ais_sources(self) -> list[str]:
+        """The names of the stored ingests, oldest first."""
+        ...
+
+    def ais_positions(self) -> Positions:
+        """Every stored position."""
+        ...
+
+    def ais_statics(self) -> list[StaticReport]: ...
 
     # Alerts.
     def save_alerts(self, alerts: Sequence[AlertRecord]) -> int:

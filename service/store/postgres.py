@@ -45,6 +45,7 @@ from psycopg_pool import ConnectionPool
 from service.model import ListInfo
 from service.portcalls.calls import PortCall
 from service.settings import mask_password
+from service.store.ais_sql import CHUNK_COLUMNS
 from service.store.base import (
     VERSIONS_CHANNEL,
     RetiredCallback,
@@ -377,6 +378,16 @@ class PostgresStore(SqlStore):
                     cp.write_row(row)
             self._announce(conn, info.id, info.version)
         return True
+
+    def _copy_chunks(self, conn: Connection, rows: list[tuple[Any, ...]]) -> None:
+        # COPY: the chunks stream to the server in one command.
+        assert isinstance(conn, psycopg.Connection)
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY ais_chunks ({CHUNK_COLUMNS}) FROM STDIN") as cp,
+        ):
+            for row in rows:
+                cp.write_row(row)
 
     def _announce(self, conn: Connection, list_id: str, version: str) -> None:
         # Delivered to listeners only when the transaction commits; an empty version says the

@@ -18,6 +18,7 @@ import orjson
 
 from service.model import ListInfo
 from service.portcalls.calls import PortCall
+from service.store.ais_sql import AisSql
 from service.store.base import (
     AlertRecord,
     JobRecord,
@@ -171,7 +172,7 @@ def _entry_json(entry: Mapping[str, Any]) -> str:
         return dump_json(dict(entry))
 
 
-class SqlStore(ListVersionsSql):
+class SqlStore(ListVersionsSql, AisSql):
     """The shared half of a backend. A subclass provides `_read()` (a connection, errors mapped
     to StoreError) and `_write()` (the same inside one transaction, committed on success) and
     says how it stores times (`_time`); list versions are `ListVersionsSql`'s."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import Blueprint, Response, request
 
 from service.model import ListInfo, Vessel
 from service.refresh import refresh_lists
+from service.serving import Serving
 from service.store import ListVersionRecord, Store, StoreError
 from service.versions import diff, loaded_from_records
 from service.web import render
@@ -110,8 +111,23 @@ def vessel(entity_id: str) -> Response:
             "source_record": v.source_record,
         }
         | render.history(state.context(index).history(v, None))
+        | {"track": _track_summary(state, v)}
     )
     return json_response(_vessel_schema.dump(body))
+
+
+def _track_summary(state: Serving, v: Vessel) -> dict[str, object] | None:
+    """How much AIS the service holds for the ship (its points: GET .../track)."""
+    behaviour = state.ais.current() if state.ais is not None else None
+    if behaviour is None:
+        return None
+    mmsis, points, total = behaviour.track_of(v, limit=2)
+    return {
+        "points": total,
+        "first": None if not total else datetime.fromtimestamp(int(points.t[0]), UTC),
+        "last": None if not total else datetime.fromtimestamp(int(points.t[-1]), UTC),
+        "mmsis": mmsis,
+    }
 
 
 def _known_list(list_id: str) -> list[ListVersionRecord]:

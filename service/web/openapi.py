@@ -15,7 +15,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import fields, validate
 
-from service.web import schemas
+from service.web import ais_schemas, schemas
 from service.web.access import required_scope
 from service.web.schemas import NOT_BLANK
 
@@ -82,6 +82,7 @@ def build_spec() -> dict[str, Any]:
     )
     _bulk_paths(spec)
     _record_paths(spec)
+    _ais_paths(spec)
     spec.path(
         path="/v1/lists",
         operations={
@@ -376,6 +377,88 @@ class _NoAliases(yaml.SafeDumper):
 def spec_yaml() -> str:
     return yaml.dump(
         build_spec(), Dumper=_NoAliases, sort_keys=False, allow_unicode=True, width=100
+    )
+
+
+def _ais_paths(spec: APISpec) -> None:
+    """POST /v1/ais and GET /v1/vessels/{entity_id}/track (service/web/ais.py)."""
+    spec.components.schema("AisIngest", schema=ais_schemas.AisIngestSchema)
+    spec.components.schema("Track", schema=ais_schemas.TrackSchema)
+    raw = {"type": "string"}
+    body = {"type": "string", "minLength": 1}
+    spec.path(
+        path="/v1/ais",
+        operations={
+            "post": {
+                "operationId": "ingestAis",
+                "summary": "Store raw AIS and derive the ships' behaviour again",
+                "description": (
+                    "NMEA 0183 !AIVDM/!AIVDO sentences (text/plain; a time from a tag block "
+                    "`\\c:<unix>` or a leading Unix or ISO timestamp on each line), or a "
+                    "MarineCadastre or Danish Maritime Authority position CSV (text/csv), "
+                    "gzipped or plain. Bad lines are counted and the first shown with their "
+                    "line numbers; the good ones are kept. The same bytes posted again are "
+                    "stored once (200, `stored: false`)."
+                ),
+                "parameters": [
+                    {
+                        "name": "source",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "The feed or file name events cite (`ais:<source>`).",
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {t: {"schema": body} for t in ("text/plain", "text/csv")},
+                },
+                "responses": {
+                    "201": _json("AisIngest", "Stored; the counts of what was kept."),
+                    "200": _json("AisIngest", "These bytes were stored before: nothing added."),
+                    "415": _problem("Neither text/plain, text/csv nor gzip."),
+                    "422": _problem("Not AIS (no times in an NMEA log, an unknown CSV layout)."),
+                    "503": _problem("The store does not answer."),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/v1/vessels/{entity_id}/track",
+        operations={
+            "get": {
+                "operationId": "vesselTrack",
+                "summary": "A listed ship's AIS track, thinned to a point limit, with its events",
+                "parameters": [
+                    {"name": "entity_id", "in": "path", "required": True, "schema": raw},
+                    {
+                        "name": "from",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "to",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string", "format": "date-time"},
+                    },
+                    {
+                        "name": "limit",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "integer", "minimum": 1, "maximum": 10000},
+                        "description": "Most points returned (default 2000), evenly spread.",
+                    },
+                ],
+                "responses": {
+                    "200": _json("Track", "The track and the events in its range."),
+                    "404": _problem("No listed vessel has this id."),
+                    "422": _problem("A bad `from`, `to` or `limit`."),
+                    "503": _problem("No list is loaded."),
+                },
+            }
+        },
     )
 
 

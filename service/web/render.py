@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from service.ais.model import AisEvent
 from service.identifiers import mid_country
 from service.index import ScreeningIndex
 from service.matcher import Match, PreparedQuery
@@ -89,6 +90,21 @@ def history(h: VesselHistory) -> dict[str, Any]:
         "port_calls_before_window": h.before_window,
         "risk_flags": list(h.flag_codes),
         "risk_details": [{"code": f.code, "reason": f.reason} for f in h.flags],
+        "events": [event(e) for e in h.events],
+    }
+
+
+def event(e: AisEvent) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "mmsi": e.mmsi,
+        "start": e.start,
+        "end": e.end,
+        "hours": round(e.hours, 2),
+        "lat": e.lat,
+        "lon": e.lon,
+        "evidence": e.evidence,
+        "source": e.source if e.source.startswith("ais") else f"ais:{e.source}".rstrip(":"),
     }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from service.limits import MAX_STRING, NOT_BLANK
+from service.web.ais_schemas import AisEventSchema, TrackSummarySchema
 
 MAX_LISTS = 50
 
@@ -300,6 +301,11 @@ class MatchSchema(Schema):
     )
     risk_flags = fields.List(fields.String(), required=True)
     risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
+    events = fields.List(
+        fields.Nested(AisEventSchema),
+        required=True,
+        metadata={"description": "What the ship's AIS shows within the window (see /v1/ais)."},
+    )
 
 
 class PartyMatchSchema(Schema):
@@ -395,6 +401,7 @@ class VesselNameSchema(Schema):
 
 
 class VesselDetailSchema(VesselSchema):
+    track = fields.Nested(TrackSummarySchema, allow_none=True)
     entity_id = fields.String(required=True)
     list = fields.Nested(ListRefSchema, required=True)
     names = fields.List(fields.Nested(VesselNameSchema), required=True)
@@ -407,6 +414,11 @@ class VesselDetailSchema(VesselSchema):
     )
     risk_flags = fields.List(fields.String(), required=True)
     risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
+    events = fields.List(
+        fields.Nested(AisEventSchema),
+        required=True,
+        metadata={"description": "What the ship's AIS shows within the window (see /v1/ais)."},
+    )
 
 
 class HealthSchema(Schema):

@@ -209,20 +209,21 @@ def test_screen_lady_r_shows_the_match_and_the_risky_rajin_call(
     expect(detail).to_be_focused()
     expect(page.locator("#detail-heading")).to_have_text("Details: LADY R")
     expect(detail.locator("dl.fields").first).to_contain_text("TRANSMORFLOT LLC")
+    # The reported calls of 2024 and the bundled AIS sample's recent ones, both flagged.
     expect(detail.locator(".risk-details")).to_contain_text(
-        "2 calls in sanctioned jurisdictions: North Korea: Rajin (KPRJN)"
+        "3 calls in sanctioned jurisdictions: North Korea: Rajin (KPRJN)"
     )
     # The whole history from GET /v1/vessels/{entity_id}, newest first, risky calls marked.
-    expect(detail.locator("#history")).to_contain_text("The whole history on record: 3 call(s)")
+    expect(detail.locator("#history")).to_contain_text("The whole history on record: 5 call(s)")
     calls = _timeline(page)
-    assert [c["locode"] for c in calls] == ["KPRJN", "RUVYP", "KPRJN"]
+    assert [c["locode"] for c in calls] == ["KPRJN", "RUVYP", "KPRJN", "RUVYP", "KPRJN"]
     assert [c["arrived"] for c in calls] == sorted((c["arrived"] for c in calls), reverse=True)
-    newest = calls[0]
-    assert newest["risky"]
-    assert "Rajin" in newest["text"] and "North Korea (KP)" in newest["text"]
-    assert "2024-03-10" in newest["text"]
-    assert "sanctioned jurisdiction" in newest["text"]
-    assert "Source: press: Newsweek/NK Pro" in newest["text"]
+    newest, reported = calls[0], calls[2]
+    assert newest["risky"] and "Source: ais:" in newest["text"]
+    assert "Rajin" in reported["text"] and "North Korea (KP)" in reported["text"]
+    assert "2024-03-10" in reported["text"]
+    assert "sanctioned jurisdiction" in reported["text"]
+    assert "Source: press: Newsweek/NK Pro" in reported["text"]
     assert "port named in sanctions actions" in calls[1]["text"]
     rajin = page.locator("#history li.call.risky", has_text="KPRJN").first
     expect(rajin.locator(".badge.risk")).to_have_text("⚠ sanctioned jurisdiction")
@@ -295,8 +296,9 @@ def test_keyboard_alone_screens_and_opens_a_match(page: Page) -> None:
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(page.locator("#history")).to_contain_text("The whole history on record")
     calls = _timeline(page)
-    assert [c["locode"] for c in calls] == ["KPRJN"]
-    assert calls[0]["risky"]
+    # The reported call of 2024 and the AIS sample's recent one.
+    assert [c["locode"] for c in calls] == ["KPRJN", "KPRJN"]
+    assert all(c["risky"] for c in calls)
 
 
 def _download_rows(page: Page, tmp_path: Path) -> list[dict[str, str]]:
@@ -327,8 +329,9 @@ def test_csv_upload_shows_progress_and_downloads_the_results(page: Page, tmp_pat
     expect(progress).to_be_visible()
     assert progress.evaluate("bar => bar.value === bar.max")
     expect(page.locator("#csv-cancel")).to_be_hidden()
+    # LADY R's row carries the AIS sample's behaviour flags, so the preview shows the column.
     expect(page.locator("#csv-preview thead th")).to_have_text(
-        ["Row", "Vessel name", "Decision", "Best match", "IMO", "Score"]
+        ["Row", "Vessel name", "Decision", "Best match", "IMO", "Score", "Risk flags"]
     )
     preview = page.locator("#csv-preview tbody tr")
     expect(preview).to_have_count(3)

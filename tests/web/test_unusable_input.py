@@ -6,12 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
+from service import create_app
 from service.cli import main
+from tests.conftest import BUNDLED_LISTS
 
 LADY_R_TYPO = "9161004"  # LADY R is 9161003: one digit wrong, so the check digit fails
 
@@ -138,11 +142,22 @@ def test_the_csv_endpoint_refuses_unknown_or_bad_parameters(
 
 
 def test_screen_one_answers_as_the_api_does(
-    client: FlaskClient, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    """The same lists and the same AIS file: the command line and the API give one answer
+    (AIS at fixed times here; the bundled sample is rendered at each face's own moment)."""
+    from tests.store.test_ais_service import marinecadastre_csv
+
+    folder = tmp_path / "ais"
+    folder.mkdir()
+    (folder / "day.csv").write_text(marinecadastre_csv(int(time.time())))
+    monkeypatch.setenv("AIS_DIR", str(folder))
+    monkeypatch.setenv("LISTS_DIR", str(BUNDLED_LISTS))
+    client = create_app(ais_dir=str(folder), data_dir=tmp_path / "data").test_client()
     for args, body in (
         (["--imo", LADY_R_TYPO], {"imo": LADY_R_TYPO}),
         (["--name", "Maria", "--flag", "Russia"], {"name": "Maria", "flag": "Russia"}),
+        (["--imo", "9161003"], {"imo": "9161003"}),
         (
             ["--name", "LADY R", "--window-days", "36500"],
             {"name": "LADY R", "port_call_window_days": 36500},
@@ -154,11 +169,12 @@ def test_screen_one_answers_as_the_api_does(
         for moment in ("screening_id", "screened_at"):
             printed.pop(moment)
             api.pop(moment)
-        printed["lists"] = [
-            {k: v for k, v in x.items() if k != "loaded_at"} for x in printed["lists"]
-        ]
-        api["lists"] = [{k: v for k, v in x.items() if k != "loaded_at"} for x in api["lists"]]
+        for answer in (printed, api):
+            answer["lists"] = [
+                {k: v for k, v in x.items() if k != "loaded_at"} for x in answer["lists"]
+            ]
         assert printed == api
+    assert {e["kind"] for e in api["matches"][0]["events"]} >= {"ais_gap", "ship_to_ship"}
 
 
 def test_screen_one_refuses_what_the_api_refuses(capsys: pytest.CaptureFixture[str]) -> None:
