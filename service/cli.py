@@ -9,9 +9,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.screening import Context
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,11 +142,23 @@ def _invalid(errors: dict[str, object]) -> int:
     return 2
 
 
-def _unknown_lists(lists: list[str] | None, served: tuple[str, ...]) -> dict[str, object]:
-    unknown = sorted(set(lists or ()) - set(served))
-    if not unknown:
-        return {}
-    return {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
+def _offline(settings: Settings, folder: Path | None, only: list[str] | None) -> Context | int:
+    """The offline screening context, or the exit code when it cannot be had: 1 when the lists
+    do not load, 2 (with the API's problem) when `only` names a list they do not hold."""
+    from service.loaders.errors import ListLoadError
+    from service.sources import offline_context
+
+    try:
+        ctx = offline_context(settings, folder)
+    except (ListLoadError, OSError) as exc:
+        print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
+        return 1
+    unknown = sorted(set(only or ()) - set(ctx.index.list_ids))
+    if unknown:
+        return _invalid(
+            {"lists": [f"Unknown list id(s): {', '.join(unknown)}; see GET /v1/lists."]}
+        )
+    return ctx
 
 
 def _refresh_lists(args: argparse.Namespace) -> int:
@@ -294,9 +309,7 @@ def _screen_one(args: argparse.Namespace) -> int:
     import orjson
     from marshmallow import ValidationError
 
-    from service.loaders.errors import ListLoadError
     from service.screening import request_from_body, run
-    from service.sources import offline_context
     from service.web import render
     from service.web.schemas import ScreenRequestSchema
 
@@ -311,15 +324,9 @@ def _screen_one(args: argparse.Namespace) -> int:
         return _invalid(
             exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
         )
-    settings = Settings.from_env()
-    try:
-        ctx = offline_context(settings, args.lists)
-    except (ListLoadError, OSError) as exc:
-        print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
-        return 1
-    unknown = _unknown_lists(loaded.get("lists"), ctx.index.list_ids)
-    if unknown:
-        return _invalid(unknown)
+    ctx = _offline(Settings.from_env(), args.lists, loaded.get("lists"))
+    if isinstance(ctx, int):
+        return ctx
     outcome = run(request_from_body(loaded), ctx)
     answer = render.screening(outcome, ctx.index)
     sys.stdout.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2).decode() + "\n")
@@ -336,8 +343,6 @@ def _screen_file(args: argparse.Namespace) -> int:
 
     from service import bulk, bulk_read
     from service.bulk_write import Output
-    from service.loaders.errors import ListLoadError
-    from service.sources import offline_context
     from service.web import render
     from service.web.schemas import ScreeningOptionsSchema
 
@@ -363,14 +368,9 @@ def _screen_file(args: argparse.Namespace) -> int:
         except bulk_read.CsvProblem as exc:
             print(f"vessel-screen: {args.file}: {exc.detail}", file=sys.stderr)
             return 2
-        try:
-            ctx = offline_context(settings, args.lists)
-        except (ListLoadError, OSError) as exc:
-            print(f"vessel-screen: lists not loaded: {exc}", file=sys.stderr)
-            return 1
-        unknown = _unknown_lists(loaded.get("lists"), ctx.index.list_ids)
-        if unknown:
-            return _invalid(unknown)
+        ctx = _offline(settings, args.lists, loaded.get("lists"))
+        if isinstance(ctx, int):
+            return ctx
         lists = loaded.get("lists")
         options = bulk.RowOptions(
             lists=tuple(lists) if lists else None,

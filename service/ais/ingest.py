@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from service.ais.model import Positions, ReadSummary, StaticReport
 from service.ais.read import ais_files, read_ais
+from service.loaders.registry import file_sha256
 from service.store import Store
 from service.store.ais_sql import AisIngest
 
@@ -36,14 +37,6 @@ class IngestResult:
     @property
     def new(self) -> bool:
         return self.stored.new
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ingest(
