@@ -2,8 +2,8 @@
 kept whole in one transaction, and known by the sha256 of its bytes so that the same file read
 again (a restart, a second upload) is stored once.
 
-A file's positions are gathered in columns while it is read (a few tens of bytes a position)
-and written in one go: the store then never holds half a file.
+A file is stored a chunk at a time as it is read, so memory stays flat whatever its length; it
+counts (is read back, derived from) only once its last chunk is in.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,18 +57,15 @@ def ingest(
     if known is not None:  # these bytes are stored: nothing to read
         return IngestResult(ReadSummary(source=name, format="stored"), known)
     reader = read_ais(stream, name)
-    batches: list[Positions] = []
-    statics: list[StaticReport] = []
-    for positions, found in reader:
-        batches.append(positions)
-        statics.extend(found)
-        if progress is not None:
-            progress(reader.summary.accepted, reader.bytes_read)
-    summary = reader.summary
-    stored = store.save_ais(
-        name, sha, Positions.concat(batches), statics, summary.rejected, datetime.now(UTC)
-    )
-    return IngestResult(summary, stored)
+
+    def chunks() -> Iterator[tuple[Positions, list[StaticReport]]]:
+        for positions, found in reader:
+            yield positions, found
+            if progress is not None:
+                progress(reader.summary.accepted, reader.bytes_read)
+
+    stored = store.save_ais(name, sha, chunks(), datetime.now(UTC), lambda: reader.summary.rejected)
+    return IngestResult(reader.summary, stored)
 
 
 def ingest_folder(store: Store, folder: Path) -> list[IngestResult]:

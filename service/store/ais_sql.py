@@ -10,7 +10,8 @@ millions). PostgreSQL takes the chunks by COPY.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -77,14 +78,17 @@ class AisSql:
         self,
         source: str,
         sha256: str,
-        positions: Positions,
-        statics: Sequence[StaticReport],
-        rejected: int,
+        chunks: Iterable[tuple[Positions, Sequence[StaticReport]]],
         at: datetime,
+        rejected: Callable[[], int] = lambda: 0,
     ) -> AisIngest:
-        """Store one ingest whole (one transaction) or, when these bytes were stored before,
-        nothing."""
+        """Store one ingest, a chunk at a time as `chunks` yields them (memory stays flat), each
+        in a short transaction; it counts only once the last is in. Nothing is stored when
+        these bytes were stored before; on any failure what was written of it is removed.
+        `rejected` is asked at the end for the count of lines the reader refused."""
         with self._write() as conn:
+            # An ingest left incomplete (its process died) is removed before it is tried again.
+            self._forget(conn, "sha256 = %s AND NOT complete", (sha256,))
             known = conn.execute(
                 self._sql(
                     "SELECT id, source, positions, statics FROM ais_ingests WHERE sha256 = %s"
@@ -96,34 +100,69 @@ class AisSql:
             conn.execute(
                 self._sql(
                     "INSERT INTO ais_ingests (source, sha256, ingested_at, positions, statics,"
-                    " rejected) VALUES (%s, %s, %s, %s, %s, %s)"
+                    " rejected, complete) VALUES (%s, %s, %s, 0, 0, 0, %s)"
                 ),
-                (source, sha256, self._time(at), len(positions), len(statics), rejected),
+                (source, sha256, self._time(at), False),
             )
             row = conn.execute(
                 self._sql("SELECT id FROM ais_ingests WHERE sha256 = %s"), (sha256,)
             ).fetchone()
-            ingest_id = int(row[0])
-            if len(positions):
-                self._copy_chunks(conn, chunk_rows(ingest_id, positions))
-            for s in statics:
+        ingest_id = int(row[0])
+        positions = statics = seq = 0
+        try:
+            for batch, found in chunks:
+                rows = chunk_rows(ingest_id, batch, seq)
+                with self._write() as conn:
+                    if rows:
+                        self._copy_chunks(conn, rows)
+                    self._insert_statics(conn, ingest_id, found)
+                seq += len(rows)
+                positions += len(batch)
+                statics += len(found)
+            with self._write() as conn:
                 conn.execute(
                     self._sql(
-                        f"INSERT INTO ais_statics ({STATIC_COLUMNS})"
-                        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                        "UPDATE ais_ingests SET positions = %s, statics = %s, rejected = %s,"
+                        " complete = %s WHERE id = %s"
                     ),
-                    (
-                        ingest_id,
-                        s.mmsi,
-                        self._time(s.at),
-                        s.imo,
-                        s.name,
-                        s.call_sign,
-                        s.ship_type,
-                        s.source,
-                    ),
+                    (positions, statics, rejected(), True, ingest_id),
                 )
-        return AisIngest(ingest_id, source, len(positions), len(statics), True)
+        except BaseException:
+            with contextlib.suppress(Exception), self._write() as conn:
+                self._forget(conn, "id = %s", (ingest_id,))
+            raise
+        return AisIngest(ingest_id, source, positions, statics, True)
+
+    def _insert_statics(
+        self, conn: Connection, ingest_id: int, statics: Sequence[StaticReport]
+    ) -> None:
+        for s in statics:
+            conn.execute(
+                self._sql(
+                    f"INSERT INTO ais_statics ({STATIC_COLUMNS})"
+                    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                ),
+                (
+                    ingest_id,
+                    s.mmsi,
+                    self._time(s.at),
+                    s.imo,
+                    s.name,
+                    s.call_sign,
+                    s.ship_type,
+                    s.source,
+                ),
+            )
+
+    def _forget(self, conn: Connection, where: str, params: tuple[Any, ...]) -> None:
+        """Remove the ingests `where` selects, with their chunks and static reports."""
+        ids = [r[0] for r in conn.execute(
+            self._sql(f"SELECT id FROM ais_ingests WHERE {where}"), params
+        ).fetchall()]  # fmt: skip
+        for ingest_id in ids:
+            for table in ("ais_chunks", "ais_statics"):
+                conn.execute(self._sql(f"DELETE FROM {table} WHERE ingest_id = %s"), (ingest_id,))
+            conn.execute(self._sql("DELETE FROM ais_ingests WHERE id = %s"), (ingest_id,))
 
     def ais_known(self, sha256: str) -> AisIngest | None:
         """The stored ingest of these bytes, if any."""
@@ -141,20 +180,24 @@ class AisSql:
     def ais_generation(self) -> int:
         """Grows with every stored ingest (0 before the first)."""
         with self._read() as conn:
-            row = conn.execute("SELECT COALESCE(MAX(id), 0) FROM ais_ingests").fetchone()
+            # Counts complete ingests: it grows when one completes, whatever its id.
+            row = conn.execute("SELECT COUNT(*) FROM ais_ingests WHERE complete").fetchone()
         return int(row[0])
 
     def ais_sources(self) -> list[str]:
         """The names of the stored ingests, oldest first."""
         with self._read() as conn:
-            rows = conn.execute("SELECT source FROM ais_ingests ORDER BY id").fetchall()
+            rows = conn.execute(
+                "SELECT source FROM ais_ingests WHERE complete ORDER BY id"
+            ).fetchall()
         return [str(r[0]) for r in rows]
 
     def ais_positions(self) -> Positions:
         """Every stored position, ingest by ingest."""
         with self._read() as conn:
             rows = conn.execute(
-                f"SELECT {', '.join(CHUNK_DTYPES)} FROM ais_chunks ORDER BY ingest_id, seq"
+                f"SELECT {', '.join(CHUNK_DTYPES)} FROM ais_chunks WHERE ingest_id IN"
+                " (SELECT id FROM ais_ingests WHERE complete) ORDER BY ingest_id, seq"
             ).fetchall()
         return Positions.concat(
             Positions(
@@ -172,15 +215,16 @@ class AisSql:
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT mmsi, at, imo, name, call_sign, ship_type, source FROM ais_statics"
+                " WHERE ingest_id IN (SELECT id FROM ais_ingests WHERE complete)"
                 " ORDER BY at, mmsi"
             ).fetchall()
         return [StaticReport(r[0], as_time(r[1]), r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
 
-def chunk_rows(ingest_id: int, p: Positions) -> list[tuple[Any, ...]]:
+def chunk_rows(ingest_id: int, p: Positions, first_seq: int = 0) -> list[tuple[Any, ...]]:
     """The positions as chunk rows: (ingest, seq, count, each column's bytes)."""
     out = []
-    for seq, start in enumerate(range(0, len(p), CHUNK_ROWS)):
+    for seq, start in enumerate(range(0, len(p), CHUNK_ROWS), first_seq):
         part = p.take(slice(start, start + CHUNK_ROWS))
         columns = [
             np.ascontiguousarray(getattr(part, name), dtype).tobytes()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -288,12 +288,12 @@ class Store(Protocol):
         self,
         source: str,
         sha256: str,
-        positions: Positions,
-        statics: Sequence[StaticReport],
-        rejected: int,
+        chunks: Iterable[tuple[Positions, Sequence[StaticReport]]],
         at: datetime,
+        rejected: Callable[[], int] = ...,
     ) -> AisIngest:
-        """Store one ingest whole, or nothing when the same bytes (`sha256`) were stored."""
+        """Store one ingest a chunk at a time (flat memory); it counts once complete. Nothing
+        when the same bytes (`sha256`) were stored; on a failure, nothing of it is left."""
         ...
 
     def ais_known(self, sha256: str) -> AisIngest | None:

@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 from service import create_app
@@ -146,3 +147,31 @@ def test_posted_nmea_is_counted_stored_once_and_reported_by_line(
     assert untimed.status_code == 422 and untimed.get_json()["title"] == "Not AIS"
     wrong = client.post("/v1/ais", data=b"a,b\n1,2\n", content_type="application/json")
     assert wrong.status_code == 415
+
+
+def test_an_ingest_cut_off_midway_leaves_nothing_and_is_never_read(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """Chunks are written as the file is read; one that fails half way is removed whole, and
+    until its last chunk is in, an ingest is not read back."""
+    from service.ais.model import Positions
+
+    store = backend.open()
+    store.migrate()
+    first = Positions.from_columns(mmsi=[LADY_R] * 3, t=[1, 2, 3], lat=[42.0] * 3, lon=[130.0] * 3)
+    seen: list[int] = []
+
+    def broken() -> object:
+        yield first, []
+        seen.append(len(store.ais_positions()))  # the first chunk is written, not yet counted
+        raise OSError("the disk went away")
+
+    with pytest.raises(OSError, match="disk"):
+        store.save_ais("cut.csv", "ab" * 32, broken(), datetime.now(UTC))  # type: ignore[arg-type]
+    assert seen == [0]
+    assert len(store.ais_positions()) == 0 and store.ais_generation() == 0
+    assert store.ais_known("ab" * 32) is None
+    # Tried again, it is stored whole.
+    done = store.save_ais("cut.csv", "ab" * 32, iter([(first, [])]), datetime.now(UTC))
+    assert done.new and done.positions == 3 and store.ais_generation() == 1
+    assert store.ais_positions().t.tolist() == [1, 2, 3]

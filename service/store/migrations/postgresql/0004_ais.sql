@@ -1,5 +1,8 @@
 -- Raw AIS as ingested: one row per file or feed batch, its positions and its static reports.
 -- A file is known by the sha256 of its bytes, so ingesting the same file twice stores it once.
+-- Its positions are written a chunk at a time as it is read, each chunk in a transaction of
+-- its own (so a long file never holds the write lock the audit trail needs); `complete`
+-- turns true in the last one, and only complete ingests are ever read.
 CREATE TABLE ais_ingests (
     id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     source       text        NOT NULL,
@@ -7,7 +10,8 @@ CREATE TABLE ais_ingests (
     ingested_at  timestamptz NOT NULL,
     positions    integer     NOT NULL,
     statics      integer     NOT NULL,
-    rejected     integer     NOT NULL
+    rejected     integer     NOT NULL,
+    complete     boolean NOT NULL DEFAULT false
 );
 
 -- Positions in columns, a chunk of up to 100,000 reports a row: each column is the reader's
