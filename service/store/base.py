@@ -334,8 +334,6 @@ class Store(Protocol):
         """Calls stored after position `seq`, and the position to ask from next time."""
         ...
 
-    def load_port_calls(self) -> list[PortCall]: ...
-
 
 # --- Shared helpers -----------------------------------------------------------------------------
 

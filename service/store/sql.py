@@ -356,6 +356,3 @@ class SqlStore(ListVersionsSql, AisSql):
         if not rows:
             return [], seq
         return [call_from_row(r) for r in rows], int(rows[-1][10])
-
-    def load_port_calls(self) -> list[PortCall]:
-        return self.port_calls_since(0)[0]

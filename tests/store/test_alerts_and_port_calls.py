@@ -86,7 +86,7 @@ def test_port_calls_are_stored_once_per_natural_key(store: Store) -> None:
     # Re-pushed, and once more with a different note: the first report of a call wins.
     assert store.save_port_calls(calls) == 0
     assert store.save_port_calls([call(None, "273449240", 3, note="corrected")]) == 0
-    assert store.load_port_calls() == calls
+    assert store.port_calls_since(0)[0] == calls
     assert store.save_port_calls([]) == 0
 
 
@@ -103,7 +103,7 @@ def test_port_calls_keep_their_times_in_utc(store: Store) -> None:
         source="press report",
     )
     store.save_port_calls([local])
-    [back] = store.load_port_calls()
+    [back] = store.port_calls_since(0)[0]
     assert back == local and back.arrived_at.utcoffset() == timedelta(0)
     # The same moment written in UTC is the same call.
     assert store.save_port_calls([call("9161003", None, 1)]) == 0
@@ -127,4 +127,4 @@ def test_workers_take_in_the_calls_others_stored_and_they_survive_a_restart(
 
     one.close()
     two.close()
-    assert [c.arrived_at.day for c in backend.open().load_port_calls()] == [1, 2, 3]
+    assert [c.arrived_at.day for c in backend.open().port_calls_since(0)[0]] == [1, 2, 3]

@@ -165,7 +165,7 @@ def test_a_closed_store_refuses_every_call(backend: Backend) -> None:
         store.ping,
         lambda: store.record_screenings([screening()]),
         lambda: store.get_screening("x"),
-        store.load_port_calls,
+        lambda: store.port_calls_since(0),
     ):
         with pytest.raises(StoreError, match="closed"):
             call()

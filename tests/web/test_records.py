@@ -113,7 +113,7 @@ def test_pushed_port_calls_are_kept_in_the_store(app: Flask) -> None:
     client = app.test_client()
     calls = [{"imo": "9179842", "port": "Rason", "arrived_at": "2026-11-01", "source": "AIS"}]
     assert client.post("/v1/port-calls", json=calls).status_code == 200
-    stored = app.extensions["vessel_screen"].store.load_port_calls()
+    stored = app.extensions["vessel_screen"].store.port_calls_since(0)[0]
     assert [(c.imo, c.locode) for c in stored] == [("9179842", "KPRJN")]
 
 
