@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from service.web import render
 from service.web.http import json_response, state
-from service.web.schemas import HealthSchema, ReadySchema
+from service.web.list_schemas import HealthSchema, ReadySchema
 
 bp = Blueprint("health", __name__)
 _health_schema = HealthSchema()

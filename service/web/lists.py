@@ -16,7 +16,7 @@ from service.web import render
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, serving
 from service.web.http import state as current_state
-from service.web.schemas import (
+from service.web.list_schemas import (
     ListDiffSchema,
     ListsResponseSchema,
     ListVersionsSchema,

@@ -11,7 +11,7 @@ from service.portcalls.calls import CallFormat
 from service.store import StoreError
 from service.web.errors import VALIDATION_TYPE, ApiProblem
 from service.web.http import json_response, state
-from service.web.schemas import PortCallsPushResponseSchema
+from service.web.record_schemas import PortCallsPushResponseSchema
 
 bp = Blueprint("portcalls", __name__)
 _response_schema = PortCallsPushResponseSchema()

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, request
 from service.store import StoreError
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, state
-from service.web.schemas import AlertsResponseSchema
+from service.web.record_schemas import AlertsResponseSchema
 
 bp = Blueprint("records", __name__)
 _alerts_schema = AlertsResponseSchema()

@@ -1,7 +1,10 @@
 """Marshmallow schemas: every request body is loaded, and every answer dumped, through these.
 
-They are also the source of `openapi.yaml` (see `web/openapi.py`), so the contract and the code
-cannot drift apart.
+This module holds the fields they share, the screening request (one, a batch, a CSV upload's
+options), the screening's answer and the problem; the lists, versions and vessel detail are in
+`web/list_schemas.py`, the alerts and port-call pushes in `web/record_schemas.py`, AIS in
+`web/ais_schemas.py`. They are also the source of `openapi.yaml` (see `web/openapi.py`), so the
+contract and the code cannot drift apart.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from service.limits import MAX_STRING, NOT_BLANK
-from service.web.ais_schemas import AisEventSchema, TrackSummarySchema
+from service.web.ais_schemas import AisEventSchema
 
 MAX_LISTS = 50
 
@@ -249,19 +252,6 @@ class PortCallSchema(Schema):
     risk = fields.List(fields.String(), required=True)
 
 
-class RejectedRowSchema(Schema):
-    line = fields.Integer(
-        required=True, metadata={"description": "Line (CSV: 1 is the header; 0 the whole body)."}
-    )
-    reason = fields.String(required=True)
-
-
-class PortCallsPushResponseSchema(Schema):
-    accepted = fields.Integer(required=True)
-    rejected = fields.Integer(required=True)
-    rejected_rows = fields.List(fields.Nested(RejectedRowSchema), required=True)
-
-
 class RiskFlagSchema(Schema):
     code = fields.String(required=True)
     reason = fields.String(required=True)
@@ -370,67 +360,6 @@ class ScreenResponseSchema(Schema):
     )
 
 
-class ListInfoSchema(Schema):
-    id = fields.String(required=True)
-    title = fields.String(required=True)
-    source = fields.String(allow_none=True)
-    format = fields.String(required=True)
-    version = fields.String(required=True)
-    loaded_at = fields.DateTime(required=True)
-    sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    entries = fields.Integer(required=True, metadata={"description": "Vessels in the version."})
-    last_error = fields.String(allow_none=True)
-    status = fields.String(
-        required=True,
-        validate=validate.OneOf(["served", "retired"]),
-        metadata={
-            "description": "`retired`: no longer named by LISTS_DIR; kept in the history, "
-            "never screened against."
-        },
-    )
-    retired_at = fields.DateTime(allow_none=True)
-
-
-class ListsResponseSchema(Schema):
-    lists = fields.List(fields.Nested(ListInfoSchema), required=True)
-
-
-class VesselNameSchema(Schema):
-    name = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(["primary", "aka", "fka", "nka"]))
-
-
-class VesselDetailSchema(VesselSchema):
-    track = fields.Nested(TrackSummarySchema, allow_none=True)
-    entity_id = fields.String(required=True)
-    list = fields.Nested(ListRefSchema, required=True)
-    names = fields.List(fields.Nested(VesselNameSchema), required=True)
-    remarks = fields.String(allow_none=True)
-    source_record = fields.Dict(required=True)
-    port_calls = fields.List(fields.Nested(PortCallSchema), required=True)
-    port_calls_before_window = fields.Integer(
-        required=True,
-        metadata={"description": "Calls on record older than the window, not listed here."},
-    )
-    risk_flags = fields.List(fields.String(), required=True)
-    risk_details = fields.List(fields.Nested(RiskFlagSchema), required=True)
-    events = fields.List(
-        fields.Nested(AisEventSchema),
-        required=True,
-        metadata={"description": "What the ship's AIS shows within the window (see /v1/ais)."},
-    )
-
-
-class HealthSchema(Schema):
-    status = fields.String(required=True)
-
-
-class ReadySchema(Schema):
-    status = fields.String(required=True)
-    reasons = fields.List(fields.String(), required=True)
-    lists = fields.List(fields.Nested(ListRefSchema), required=True)
-
-
 class ProblemSchema(Schema):
     type = fields.String(required=True)
     title = fields.String(required=True)
@@ -440,78 +369,6 @@ class ProblemSchema(Schema):
         metadata={"description": "For validation errors: each bad field and what is wrong."}
     )
     request_id = fields.String()
-
-
-class ListVersionSchema(Schema):
-    version = fields.String(allow_none=True)
-    loaded_at = fields.DateTime(required=True)
-    entries = fields.Integer(
-        required=True, metadata={"description": "Vessels in the version, as GET /v1/lists counts."}
-    )
-    records = fields.Integer(
-        required=True,
-        metadata={"description": "Records stored: the vessels and the listed companies."},
-    )
-    sha256 = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
-    published = fields.Boolean(required=True)
-    error = fields.String(allow_none=True)
-
-
-class ListVersionsSchema(Schema):
-    list = fields.String(required=True)
-    versions = fields.List(fields.Nested(ListVersionSchema), required=True)
-
-
-class VesselBriefSchema(Schema):
-    entity_id = fields.String(required=True)
-    name = fields.String(required=True)
-    imo = fields.String(allow_none=True)
-
-
-class FieldChangeSchema(Schema):
-    before = fields.Raw(allow_none=True)
-    after = fields.Raw(allow_none=True)
-
-
-class VesselChangeSchema(Schema):
-    entity_id = fields.String(required=True)
-    name = fields.String(required=True)
-    fields_ = fields.Dict(
-        data_key="fields",
-        keys=fields.String(),
-        values=fields.Nested(FieldChangeSchema),
-        required=True,
-        attribute="fields",
-    )
-
-
-class ListDiffSchema(Schema):
-    list = fields.String(required=True)
-    from_ = fields.String(data_key="from", attribute="from", required=True)
-    to = fields.String(required=True)
-    added = fields.List(fields.Nested(VesselBriefSchema), required=True)
-    removed = fields.List(fields.Nested(VesselBriefSchema), required=True)
-    changed = fields.List(fields.Nested(VesselChangeSchema), required=True)
-
-
-class AlertSchema(Schema):
-    alert_id = fields.String(required=True)
-    created_at = fields.DateTime(required=True)
-    screening_id = fields.String(required=True)
-    screening = fields.String(
-        required=True, metadata={"description": "Where the original screening is."}
-    )
-    list = fields.String(required=True)
-    version = fields.String(required=True)
-    entity_id = fields.String(required=True)
-    score = fields.Float(required=True)
-    decision = fields.String(required=True)
-    previous_decision = fields.String(allow_none=True)
-    reason = fields.String(required=True)
-
-
-class AlertsResponseSchema(Schema):
-    alerts = fields.List(fields.Nested(AlertSchema), required=True)
 
 
 class BatchRequestSchema(Schema):
@@ -552,24 +409,3 @@ class BatchResponseSchema(Schema):
         required=True,
         metadata={"description": "One per query, in the order of `queries`."},
     )
-
-
-class RefreshResultSchema(Schema):
-    list = fields.String(required=True)
-    status = fields.String(
-        required=True,
-        validate=validate.OneOf(["not_modified", "updated", "failed", "skipped"]),
-        metadata={
-            "description": "`updated`: a new version is served; `not_modified`: the publisher "
-            "has nothing new; `failed`: the served version stays, `error` says why; `skipped`: "
-            "the list has no download addresses."
-        },
-    )
-    version = fields.String(
-        allow_none=True, metadata={"description": "The version served after the refresh."}
-    )
-    error = fields.String(allow_none=True)
-
-
-class RefreshResponseSchema(Schema):
-    results = fields.List(fields.Nested(RefreshResultSchema), required=True)
