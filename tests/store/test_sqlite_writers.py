@@ -1,11 +1,11 @@
-"""The embedded store with several gunicorn workers writing at once: they take turns on a lock
-file, so none waits out SQLite's sleeping busy handler, and a turn that never comes is a
-StoreError after the timeout, not a hang."""
+"""The embedded store with several gunicorn workers writing at once, forks, and durability:
+SQLite's own write lock and busy timeout keep the writers apart (a lock that is never free is a
+StoreError after the timeout, not a hang), and `SQLITE_SYNCHRONOUS` is SQLite's own setting."""
 
 from __future__ import annotations
 
-import fcntl
 import os
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -87,25 +87,23 @@ def test_threads_and_forked_children_of_a_process_that_already_wrote_all_get_sto
         store.record_screenings([screening(screening_id="after-close")])
 
 
-def test_a_turn_held_elsewhere_fails_after_the_timeout(tmp_path: Path) -> None:
+def test_a_write_lock_held_elsewhere_fails_after_the_busy_timeout(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / DB_FILE, timeout=0.2)
     store.migrate()
-    holder = os.open(tmp_path / f"{DB_FILE}.lock", os.O_RDWR | os.O_CREAT)
+    other = sqlite3.connect(tmp_path / DB_FILE, isolation_level=None)  # another program
     try:
-        fcntl.flock(holder, fcntl.LOCK_EX)
-        with pytest.raises(StoreError, match="timed out waiting to write"):
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(StoreError, match="locked"):
             store.record_screenings([screening()])
-        fcntl.flock(holder, fcntl.LOCK_UN)
+        other.execute("ROLLBACK")
         store.record_screenings([screening(2, screening_id="after")])
         assert store.get_screening("after") is not None
     finally:
-        os.close(holder)
+        other.close()
 
 
-# Set by every fork of this test process from now on (os.register_at_fork cannot be undone);
-# registered after the store's hooks, so it runs before them.
+# Set by every fork of this test process once registered (os.register_at_fork cannot be undone).
 _FORK_STARTED: list[threading.Event] = [threading.Event()]
-os.register_at_fork(before=lambda: _FORK_STARTED[0].set())
 
 
 def test_a_child_forked_while_another_thread_is_writing_can_write(tmp_path: Path) -> None:
@@ -116,6 +114,9 @@ def test_a_child_forked_while_another_thread_is_writing_can_write(tmp_path: Path
     store.migrate()
     writing, fork_started = threading.Event(), threading.Event()
     _FORK_STARTED[0] = fork_started
+    # Registered after the store's own hook, so it runs before it: the write ends as the fork
+    # starts, and the fork waits for that (a write that lasts forever would hold it up forever).
+    os.register_at_fork(before=lambda: _FORK_STARTED[0].set())
 
     def write_until_a_fork_starts() -> None:
         with store._write() as conn:
@@ -143,10 +144,11 @@ def test_a_child_forked_while_another_thread_is_writing_can_write(tmp_path: Path
     assert store.get_job("in-the-parent") is not None
 
 
-@pytest.mark.parametrize(("setting", "flushed"), [(None, True), ("FULL", True), ("NORMAL", False)])
-def test_records_are_flushed_to_disk_after_the_write_lock_unless_told_otherwise(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, flushed: bool
+@pytest.mark.parametrize(("setting", "level"), [(None, 2), ("FULL", 2), ("NORMAL", 1)])
+def test_the_durability_is_sqlites_own_synchronous_setting(
+    tmp_path: Path, setting: str | None, level: int
 ) -> None:
+    """FULL (2): SQLite syncs the write-ahead log at every commit; NORMAL (1): at checkpoints."""
     from service.settings import Settings
     from service.store import open_store
 
@@ -154,42 +156,13 @@ def test_records_are_flushed_to_disk_after_the_write_lock_unless_told_otherwise(
     store = open_store(Settings.from_env(env))
     store.migrate()
     assert isinstance(store, SQLiteStore)
-    # What each flush flushed, and whether another writer could have had its turn meanwhile.
-    flushes: list[tuple[str, bool]] = []
-    real_fdatasync = os.fdatasync
-
-    def spy(fd: int) -> None:
-        probe = os.open(f"{store.path}.lock", os.O_RDWR)
-        try:
-            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            fcntl.flock(probe, fcntl.LOCK_UN)
-            lock_free = True
-        except BlockingIOError:
-            lock_free = False
-        finally:
-            os.close(probe)
-        flushes.append((os.readlink(f"/proc/self/fd/{fd}"), lock_free))
-        real_fdatasync(fd)
-
-    monkeypatch.setattr(os, "fdatasync", spy)
-    store.record_screenings([screening(1, screening_id="flushed")])
-    expected = [(f"{store.path}-wal", True)] if flushed else []
-    assert flushes == expected
-    assert store.get_screening("flushed") is not None
-
-
-def test_a_record_that_cannot_be_flushed_is_a_store_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    store = SQLiteStore(tmp_path / DB_FILE)
-    store.migrate()
-
-    def failing(fd: int) -> None:
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(os, "fdatasync", failing)
-    with pytest.raises(StoreError, match="cannot flush to disk"):
-        store.record_screenings([screening(1, screening_id="not-on-disk")])
+    store.record_screenings([screening(1, screening_id="kept")])
+    with store._writer_turn() as writer:
+        connections = [writer, store._connection()]
+        for conn in connections:
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == level
+            assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.get_screening("kept") is not None
 
 
 def test_an_unknown_durability_is_refused_at_start() -> None:
