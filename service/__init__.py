@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from service import identifiers, logs, metrics
+from service import identifiers, logs
 from service.auth import KeyRing
 from service.ratelimit import RateLimiter
 from service.serving import Serving
@@ -51,7 +51,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     store = open_store(settings)
     store.migrate()
     state = Serving.from_settings(settings, store)
-    metrics.count_recorded(store, state.recorder)
     state.reload()
     identifiers.warm()
     app.extensions["vessel_screen"] = state

@@ -34,9 +34,8 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import REGISTRY
 
 from service.model import ListInfo
-from service.store import ScreeningRecord, Store, StoreError
+from service.store import ScreeningRecord
 from service.store.base import SCREENING_KINDS
-from service.store.group import GroupCommit
 
 # The format generate_latest writes, named as Prometheus expects it (and as every server speaks).
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -152,37 +151,9 @@ def list_load_failed(list_id: str) -> None:
     LIST_LOAD_FAILURES.labels(list_id).inc()
 
 
-def count_recorded(store: Store, recorder: GroupCommit) -> None:
-    """Count screenings where they become answers: when the audit trail has committed them.
-
-    Every answered screening (single, batch item, CSV row) is recorded before it is sent, and
-    only then, so the store's write is the one place that sees each exactly once, whichever
-    face asked. Single screenings and batches are written through `recorder`, whose refusal is
-    the 503; CSV rows are written to the store directly, chunk by chunk.
-    """
-    write = store.record_screenings
-
-    def record_screenings(records: Sequence[ScreeningRecord]) -> None:
-        try:
-            write(records)
-        except StoreError:
-            # A failed CSV chunk ends that answer; single and batch are counted below, once.
-            if records and records[0].kind == "csv":
-                AUDIT_STORE_ERRORS.labels("csv").inc()
-            raise
-        count_screenings(records)
-
-    record = recorder.record
-
-    def record_or_refuse(records: Sequence[ScreeningRecord]) -> None:
-        try:
-            record(records)
-        except StoreError:
-            AUDIT_STORE_ERRORS.labels(records[0].kind if records else "single").inc()
-            raise
-
-    store.record_screenings = record_screenings  # type: ignore[method-assign]
-    recorder.record = record_or_refuse  # type: ignore[method-assign]
+def count_refused(records: Sequence[ScreeningRecord]) -> None:
+    """Count an answer withheld because its records were not kept (the recorder's refusal)."""
+    AUDIT_STORE_ERRORS.labels(records[0].kind if records else "single").inc()
 
 
 class _ListCollector:

@@ -36,7 +36,7 @@ from service.screening import Context
 from service.settings import Settings
 from service.sources import policy_of, read_port_files
 from service.store import AlertRecord, Listener, Store, StoreError
-from service.store.group import GroupCommit
+from service.store.recorder import Recorder
 from service.versions import diff, loaded_from_records, records_of
 
 log = logging.getLogger("service.serving")
@@ -100,10 +100,11 @@ class Serving:
     # Raw AIS and the behaviour derived from it (AIS_DIR, POST /v1/ais, the bundled sample).
     ais: AisData | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    recorder: GroupCommit = field(init=False)
+    recorder: Recorder = field(init=False)
 
     def __post_init__(self) -> None:
-        self.recorder = GroupCommit(self.store)
+        # Every answered screening is recorded through it, and counted once committed.
+        self.recorder = Recorder(self.store, metrics.count_screenings, metrics.count_refused)
 
     @classmethod
     def from_settings(cls, settings: Settings, store: Store) -> Serving:

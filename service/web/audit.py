@@ -16,7 +16,7 @@ from flask import Response, g
 from service.auth import Caller
 from service.screening import Outcome
 from service.store import ScreeningKind, ScreeningRecord, StoreError
-from service.store.group import GroupCommit
+from service.store.recorder import Recorder
 from service.web.errors import ApiProblem
 from service.web.http import state
 
@@ -69,7 +69,7 @@ def records_for(
     return out
 
 
-def store(records: Sequence[ScreeningRecord], recorder: GroupCommit | None = None) -> None:
+def store(records: Sequence[ScreeningRecord], recorder: Recorder | None = None) -> None:
     """Keep the records (through this app's recorder by default), or answer 503: a result
     that was not recorded is never sent."""
     try:

@@ -254,7 +254,7 @@ def screen_csv() -> Response:
         stream.close()
         raise
     output = Output(ndjson=media_type == NDJSON, all_matches=all_matches, render=render.screening)
-    job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.store.record_screenings, render.screening)
+    job = CsvAudit(str(uuid.uuid4()), _caller_id(), state.recorder.record, render.screening)
     try:
         state.store.start_job(job.job_id, job.caller, _filename(), datetime.now(UTC))
     except StoreError as exc:
