@@ -15,7 +15,7 @@
   the same way and announces it with NOTIFY in the same transaction, so a worker is told only
   of versions that were committed whole.
 - Listening: a thread per listener with its own connection doing LISTEN, reconnecting with
-  back-off when the connection drops (see `_NotifyListener`).
+  back-off when the connection drops (see `pg_listen.NotifyListener`).
 - Fork: the pool is opened on first use. A process forked after that (gunicorn preloads the app
   and forks workers) opens its own pool on its first call; the inherited one is kept referenced
   and never touched, so the child does not close connections its parent still uses. Closing the
@@ -29,7 +29,6 @@ import math
 import os
 import select
 import threading
-import time
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -60,6 +59,7 @@ from service.store.base import (
     vessel_count,
 )
 from service.store.migrate import migrate_postgres
+from service.store.pg_listen import DEFAULT_RECONCILE_INTERVAL, NotifyListener
 from service.store.sql import (
     CALL_COLUMNS,
     ENTRY_COLUMNS,
@@ -85,12 +85,6 @@ COPY_MIN_ROWS = 50
 PORT_CALLS_LOCK = 0x7673_7063_616C  # "vspcal"
 # How long the pool keeps trying to re-open a connection it lost before reporting it failed.
 RECONNECT_TIMEOUT = 300.0
-# How often a listener checks the newest versions even when it heard nothing: a safety net for a
-# notification lost to a network fault the connection did not notice.
-DEFAULT_RECONCILE_INTERVAL = 30.0
-# How long a listener waits for a notification before it looks at its stop flag again.
-_LISTEN_TICK = 0.5
-_BACKOFF_FIRST, _BACKOFF_MAX = 0.1, 5.0
 
 
 def numbered(statement: str) -> str:
@@ -276,14 +270,14 @@ class PostgresStore(SqlStore):
 
     def _record_on_own_connection(self, records: Sequence[ScreeningRecord]) -> None:
         """A few records as one prepared INSERT in autocommit on the recording connection: one
-        round trip, committed (and flushed) before the server answers.
+        round trip, its own transaction, which the server commits before it answers.
 
         This is the hot path of every answer, so it calls libpq through psycopg's own `pq`
         layer: one call that sends the parameters as text and waits for the reply with the GIL
         let go, instead of psycopg's cursor machinery (adapting each value, a wait loop in
         Python). That halves the client's CPU for a commit (about 60 us to 30) and, as the
-        thread takes its worker's GIL back once instead of at each step, shortens the wait
-        behind the worker's screening threads that every answer in the group shares."""
+        thread takes its worker's GIL back once instead of at each step, shortens its wait
+        behind the worker's screening threads."""
         try:
             conn = self._recording_connection()
             name = self._screenings_statement(conn.pgconn, len(records))
@@ -316,11 +310,11 @@ class PostgresStore(SqlStore):
     def _recording_connection(self) -> psycopg.Connection[Any]:
         """This process's connection for recording screenings, (re)opened when missing or dead.
 
-        Callers hold `_recorder`. Every answer waits for its record's commit, and group commit
-        (group.py) leaves one writer a process at a time, so one connection held open serves
-        them all; taking one from the pool and giving it back cost a quarter of the recording's
-        time in the worker. It is checked as the pool checks its own (unread bytes on an idle
-        connection are the server's goodbye) and replaced at once when dead.
+        Callers hold `_recorder`; a caller that finds it taken records through the pool
+        instead. Taking a connection from the pool and giving it back costs about a quarter of
+        a lone record's time in the worker, which one connection held open saves. It is checked
+        as the pool checks its own (unread bytes on an idle connection are the server's
+        goodbye) and replaced at once when dead.
         """
         if self._closed:
             raise StoreError("the store is closed")
@@ -429,83 +423,9 @@ class PostgresStore(SqlStore):
         callback: VersionCallback,
         poll_interval: float | None = None,
         on_retired: RetiredCallback | None = None,
-    ) -> _NotifyListener:
-        listener = _NotifyListener(
+    ) -> NotifyListener:
+        listener = NotifyListener(
             self, VersionTracker(callback, on_retired), poll_interval or DEFAULT_RECONCILE_INTERVAL
         )
         listener.start()
         return listener
-
-
-class _NotifyListener:
-    """LISTEN on its own connection (not the pool's: it is held for as long as the listener
-    runs). A notification means "something was published": the listener then asks the store for
-    the newest versions and reports what changed, rather than trusting the payload, so that a
-    notification overtaken by a newer publication, or one sent while the connection was down,
-    can never make a worker go back to an older version. After every (re)connect it looks once
-    (catching up on what it missed), and every `reconcile_interval` seconds regardless."""
-
-    def __init__(
-        self, store: PostgresStore, tracker: VersionTracker, reconcile_interval: float
-    ) -> None:
-        self.store = store
-        self.tracker = tracker
-        self.reconcile_interval = reconcile_interval
-        self.connects = 0
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(
-            target=self._run, name="postgres-version-listener", daemon=True
-        )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def wait_ready(self, timeout: float) -> bool:
-        return self._ready.wait(timeout)
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def close(self) -> None:
-        self._stop.set()
-        if self._thread is not threading.current_thread():
-            self._thread.join(timeout=_LISTEN_TICK + self.store.timeout + 2)
-
-    def _run(self) -> None:
-        backoff = _BACKOFF_FIRST
-        while not self._stop.is_set() and not self.store.closed:
-            try:
-                self._listen()
-                backoff = _BACKOFF_FIRST
-            except (psycopg.Error, StoreError) as exc:
-                self._ready.clear()
-                log.warning("list version listener lost its connection, reconnecting: %s", exc)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, _BACKOFF_MAX)
-
-    def _listen(self) -> None:
-        with psycopg.connect(
-            self.store.url,
-            autocommit=True,
-            # Keepalives notice a peer that vanished without closing the connection.
-            keepalives=1,
-            keepalives_idle=30,
-            keepalives_interval=10,
-            keepalives_count=3,
-            **self.store._connect_kwargs,
-        ) as conn:
-            conn.execute(f"LISTEN {VERSIONS_CHANNEL}")
-            self.connects += 1
-            # Listening before looking: a version published in between is both seen by the look
-            # and announced, never neither.
-            self.tracker.offer(self.store.latest_versions())
-            self._ready.set()
-            next_look = time.monotonic() + self.reconcile_interval
-            while not self._stop.is_set() and not self.store.closed:
-                heard = [n.payload for n in conn.notifies(timeout=_LISTEN_TICK, stop_after=1)]
-                if heard or time.monotonic() >= next_look:
-                    log.debug("list versions announced: %s", heard)
-                    self.tracker.offer(self.store.latest_versions())
-                    next_look = time.monotonic() + self.reconcile_interval
