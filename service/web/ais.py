@@ -10,6 +10,7 @@ from flask import Blueprint, Response, request
 from service.ais.streams import AisFormatError
 from service.store import StoreError
 from service.web import render
+from service.web.access import scope
 from service.web.ais_schemas import AisIngestSchema, TrackSchema
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, serving, state
@@ -23,6 +24,7 @@ MAX_TRACK_POINTS = 10_000
 
 
 @bp.post("/v1/ais")
+@scope("admin")
 def ingest_ais() -> Response:
     """Store raw AIS (NMEA as text/plain, a position CSV as text/csv, either gzipped) and
     derive events again; the answer counts what was kept and shows the first rejections."""
@@ -70,6 +72,7 @@ def ingest_ais() -> Response:
 
 
 @bp.get("/v1/vessels/<path:entity_id>/track")
+@scope("read")
 def track(entity_id: str) -> Response:
     current = serving()
     index = current.index

@@ -26,6 +26,7 @@ from service.problems import problem_body
 from service.screening import Request
 from service.store import StoreError
 from service.web import audit, render
+from service.web.access import scope
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_body, serving, state
 from service.web.schemas import ScreeningOptionsSchema
@@ -65,6 +66,7 @@ def _problem_body(problem: ApiProblem) -> dict[str, Any]:
 
 
 @bp.post("/v1/screen/batch")
+@scope("screen")
 def screen_batch() -> Response:
     data = json_body()
     state = serving()
@@ -228,6 +230,7 @@ def _upload(limits: Limits) -> tuple[IO[bytes], int]:
 
 
 @bp.post("/v1/screen/csv")
+@scope("screen")
 def screen_csv() -> Response:
     state = serving()
     index = state.index

@@ -7,17 +7,20 @@ from typing import Any
 
 from flask import Blueprint, Response
 
+from service.web.access import public
 from service.web.openapi import build_spec, spec_yaml
 
 bp = Blueprint("docs", __name__)
 
 
 @bp.get("/openapi.yaml")
+@public
 def openapi_yaml() -> Response:
     return Response(spec_yaml(), mimetype="application/yaml")
 
 
 @bp.get("/docs")
+@public
 def docs() -> Response:
     return Response(_render(build_spec()), mimetype="text/html")
 

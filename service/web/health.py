@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from service.web import render
+from service.web.access import public
 from service.web.http import json_response, state
 from service.web.list_schemas import HealthSchema, ReadySchema
 
@@ -14,11 +15,13 @@ _ready_schema = ReadySchema()
 
 
 @bp.get("/healthz")
+@public
 def healthz() -> Response:
     return json_response(_health_schema.dump({"status": "ok"}))
 
 
 @bp.get("/readyz")
+@public
 def readyz() -> Response:
     current = state()
     reasons = current.ready_reasons()

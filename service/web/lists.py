@@ -13,6 +13,7 @@ from service.serving import Serving
 from service.store import ListVersionRecord, Store, StoreError
 from service.versions import diff, loaded_from_records
 from service.web import render
+from service.web.access import scope
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, serving
 from service.web.http import state as current_state
@@ -33,6 +34,7 @@ _refresh_schema = RefreshResponseSchema()
 
 
 @bp.get("/v1/lists")
+@scope("read")
 def lists() -> Response:
     state = serving()
     assert state.index is not None
@@ -83,6 +85,7 @@ def _vessels(record: ListVersionRecord) -> int:
 
 
 @bp.post("/v1/lists/refresh")
+@scope("admin")
 def refresh() -> Response:
     """Download, check and publish new list versions now (admin). Synchronous: the answer is
     the outcome. A failed list is in the results with 200, since the service still serves.
@@ -92,6 +95,7 @@ def refresh() -> Response:
 
 
 @bp.get("/v1/vessels/<path:entity_id>")
+@scope("read")
 def vessel(entity_id: str) -> Response:
     state = serving()
     index = state.index
@@ -141,6 +145,7 @@ def _known_list(list_id: str) -> list[ListVersionRecord]:
 
 
 @bp.get("/v1/lists/<list_id>/versions")
+@scope("read")
 def versions(list_id: str) -> Response:
     records = _known_list(list_id)
     body = {
@@ -162,6 +167,7 @@ def versions(list_id: str) -> Response:
 
 
 @bp.get("/v1/lists/<list_id>/diff")
+@scope("read")
 def version_diff(list_id: str) -> Response:
     records = _known_list(list_id)
     published = [r.version for r in records if r.published and r.version]

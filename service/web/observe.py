@@ -21,6 +21,7 @@ from flask.ctx import _AppCtxGlobals
 
 from service import metrics
 from service.auth import Caller
+from service.web.access import public
 from service.web.http import state
 
 access_log = logging.getLogger("service.access")
@@ -33,6 +34,7 @@ _BODY_METHODS = frozenset(("POST", "PUT", "PATCH"))
 
 
 @bp.get("/metrics")
+@public
 def metrics_text() -> Response:
     index = state().index
     body = metrics.exposition(() if index is None else index.lists)

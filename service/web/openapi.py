@@ -7,7 +7,6 @@ paths of the batch and CSV, records and AIS routes are in `web/openapi_paths.py`
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,8 +14,9 @@ import yaml
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from service.auth import Scope
 from service.web import list_schemas, record_schemas, schemas
-from service.web.access import required_scope
+from service.web.access import declared_routes
 from service.web.openapi_paths import (
     BAD_INPUT,
     PROBLEM,
@@ -217,15 +217,19 @@ def build_spec() -> dict[str, Any]:
         {"required": [field], "properties": {field: {"type": "integer"}}}
         for field in ("imo", "mmsi")
     ]
-    _secure(document)
+    _secure(document, declared_routes())
     order = ("openapi", "info", "paths", "components")
     return {key: document[key] for key in order} | {
         k: v for k, v in document.items() if k not in order
     }
 
 
-def _secure(document: dict[str, Any]) -> None:
-    """Security as `web/access.py` enforces it: the same function decides both."""
+def _secure(document: dict[str, Any], scopes: dict[tuple[str, str], Scope | None]) -> None:
+    """Security as `web/access.py` enforces it: from the scopes the view functions declare.
+
+    `scopes` maps (path, method) to a route's declared scope; a path in the document that no
+    route serves raises KeyError, so the contract cannot describe a route that is not there.
+    """
     document["components"]["securitySchemes"] = {
         "bearer": {"type": "http", "scheme": "bearer", "description": "An API key."},
         "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
@@ -234,7 +238,7 @@ def _secure(document: dict[str, Any]) -> None:
         for method, op in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
                 continue
-            scope = required_scope(re.sub(r"\{(\w+)\}", r"<\1>", path), method.upper())
+            scope = scopes[path, method.upper()]
             if scope is None:
                 op["security"] = []
                 continue

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, request
 from service.portcalls.call_files import parse_port_calls
 from service.portcalls.calls import CallFormat
 from service.store import StoreError
+from service.web.access import scope
 from service.web.errors import VALIDATION_TYPE, ApiProblem
 from service.web.http import json_response, state
 from service.web.record_schemas import PortCallsPushResponseSchema
@@ -46,6 +47,7 @@ def _lines(fmt: str, text: str) -> list[str]:
 
 
 @bp.post("/v1/port-calls")
+@scope("admin")
 def push() -> Response:
     fmt = _FORMATS.get(request.mimetype)
     if fmt is None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Blueprint, Response, request
 
 from service.store import StoreError
+from service.web.access import scope
 from service.web.errors import ApiProblem, validation_problem
 from service.web.http import json_response, state
 from service.web.record_schemas import AlertsResponseSchema
@@ -20,6 +21,7 @@ def _unavailable(exc: StoreError) -> ApiProblem:
 
 
 @bp.get("/v1/screenings/<screening_id>")
+@scope("read")
 def screening(screening_id: str) -> Response:
     """The screening exactly as it was answered: the stored text, byte for byte."""
     try:
@@ -32,6 +34,7 @@ def screening(screening_id: str) -> Response:
 
 
 @bp.get("/v1/alerts")
+@scope("read")
 def alerts() -> Response:
     since_text = request.args.get("since")
     since = None

@@ -12,6 +12,7 @@ from service.index import ScreeningIndex
 from service.matcher import Query
 from service.screening import Request, request_from_body, run
 from service.web import audit, render
+from service.web.access import scope
 from service.web.errors import validation_problem
 from service.web.http import json_body, serving
 from service.web.schemas import MAX_STRING, NOT_BLANK, ScreenRequestSchema
@@ -77,6 +78,7 @@ def plain_request(item: Any) -> Request | None:
 
 
 @bp.post("/v1/screen")
+@scope("screen")
 def screen_one() -> Response:
     data = json_body()
     state = serving()

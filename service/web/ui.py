@@ -16,6 +16,8 @@ from flask import Blueprint, Response, request, send_from_directory
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import NotFound
 
+from service.web.access import public
+
 bp = Blueprint("ui", __name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -68,6 +70,7 @@ def render_index() -> str:
 
 
 @bp.get("/")
+@public
 def index() -> Response:
     response = Response(render_index(), mimetype=MEDIA_TYPES[".html"])
     response.headers["Cache-Control"] = NO_CACHE
@@ -75,6 +78,7 @@ def index() -> Response:
 
 
 @bp.get("/static/<path:filename>")
+@public
 def static(filename: str) -> Response:
     """A file of the page. Also answers for Flask's own `static` endpoint (see below)."""
     media_type = MEDIA_TYPES.get(Path(filename).suffix.lower())

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 import redis
-from flask import Flask
+from flask import Blueprint, Flask
 
 from service import create_app
-from service.auth import KeyRing
+from service.auth import SCOPES, KeyRing, Scope
 from service.cli import main
+from service.web import access
+from service.web.openapi import build_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -135,3 +139,95 @@ def test_keys_on_the_command_line(
     assert KeyRing(tmp_path / "keys.json").authenticate(secret) is None
     assert main(["keys", "revoke", "nope"]) == 2
     assert main(["keys", "create", "x", "--scopes", "everything"]) == 2
+
+
+def _shape(path: str) -> str:
+    """A path with its parameters unnamed: the docs write `{id}` where the code says `list_id`."""
+    return re.sub(r"\{\w+\}", "{}", path.split("?")[0])
+
+
+def _docs_table() -> dict[tuple[str, str], Scope | None]:
+    """docs/api.md's endpoint table: (method, path shape) to its scope."""
+    text = (REPO / "docs" / "api.md").read_text(encoding="utf-8")
+    table = text.split("## Endpoints", 1)[1].split("\n\n")[1]
+    scopes: dict[tuple[str, str], Scope | None] = {}
+    for row in table.splitlines()[2:]:
+        endpoints, needed = row.split("|")[1:3]
+        scope = needed.strip().strip("`")
+        for method, path in re.findall(r"`([A-Z]+) ([^`]+)`", endpoints):
+            scopes[method, _shape(path)] = None if scope == "none" else scope  # type: ignore[assignment]
+    assert scopes, "no endpoint table in docs/api.md"
+    return scopes
+
+
+def _declared(app: Flask) -> dict[tuple[str, str], Scope | None]:
+    return {
+        (method, _shape(path)): scope
+        for (path, method), scope in access.route_scopes(app).items()
+        if not path.startswith("/static/")
+    }
+
+
+def test_every_route_declares_the_scope_the_docs_say(keyed: tuple[Flask, dict[str, str]]) -> None:
+    declared = _declared(keyed[0])
+    assert declared == _docs_table()
+    # The bare app the contract is built from holds the same routes as the served one.
+    assert access.declared_routes() == access.route_scopes(keyed[0])
+
+
+def test_the_contract_declares_the_scope_the_docs_say() -> None:
+    table = _docs_table()
+    for path, operations in build_spec()["paths"].items():
+        for method, op in operations.items():
+            needs = re.search(r"Needs the `(\w+)` scope\.", op.get("description", ""))
+            if op["security"] == []:
+                assert needs is None and "401" not in op["responses"], (method, path)
+                scope = None
+            else:
+                assert needs is not None and "403" in op["responses"], (method, path)
+                scope = needs.group(1)
+            assert table[method.upper(), _shape(path)] == scope, (method, path)
+
+
+def test_a_route_without_a_declaration_stops_the_app_being_built(tmp_path: Path) -> None:
+    app = Flask("undeclared")
+    access.install(app, KeyRing(tmp_path / "keys.json"), None)
+    bp = Blueprint("new", __name__)
+
+    @bp.post("/v1/screen/new")
+    def new_route() -> str:
+        return "screened"
+
+    with pytest.raises(access.UndeclaredRoute, match=r"new\.new_route"):
+        app.register_blueprint(bp)
+
+
+def test_an_undeclared_view_is_refused_not_served(keyed: tuple[Flask, dict[str, str]]) -> None:
+    app, _ = keyed
+    app.view_functions["health.healthz"] = lambda: "open"
+    assert app.test_client().get("/healthz").status_code == 403
+
+
+def test_a_key_without_the_route_scope_is_403(
+    keyed: tuple[Flask, dict[str, str]], tmp_path: Path
+) -> None:
+    app, _ = keyed
+    ring = KeyRing(tmp_path / "keys.json")
+    # One key for every set of scopes that leaves one out, tried on every route needing it.
+    lacking = {
+        scope: [
+            ring.create("without-" + scope + "-" + "-".join(others), others)[1]
+            for n in range(1, len(SCOPES))
+            for others in combinations([s for s in SCOPES if s != scope], n)
+        ]
+        for scope in SCOPES
+    }
+    client = app.test_client()
+    for (path, method), scope in access.route_scopes(app).items():
+        if scope is None:
+            continue
+        url = re.sub(r"\{\w+\}", "x", path)
+        for key in lacking[scope]:
+            answer = client.open(url, method=method, headers={"X-API-Key": key}, json={})
+            assert answer.status_code == 403, (method, path, key)
+            assert f"`{scope}`" in answer.get_json()["detail"]
