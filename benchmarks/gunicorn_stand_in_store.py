@@ -1,6 +1,6 @@
 """gunicorn.conf.py, with each worker's audit store replaced by a stand-in that keeps nothing.
 
-For `benchmarks/audit_overhead.py --decompose`: the recorder (group commit) runs as in
+For `benchmarks/audit_overhead.py --decompose`: the recorder runs as in
 the service, but each commit is a stand-in, so the cost of recording can be split into what the
 recorder's own machinery costs (STAND_IN_COMMIT_MS=0: a commit that returns at once) and what a
 commit that blocks for as long as a flush to disk takes costs (STAND_IN_COMMIT_MS=1.5: the
