@@ -10,7 +10,7 @@ LISTS_DIR ?= $(CURDIR)/lists
 
 export HOST PORT WORKERS LISTS_DIR
 
-.PHONY: run test lint typecheck openapi docs docs-check bench bench-latency bench-bulk eval reliability fuzz clean
+.PHONY: run test lint typecheck openapi docs docs-check bench bench-test bench-latency bench-bulk eval reliability fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/gunicorn --config gunicorn.conf.py 'service:create_app()'
 
-test: $(STAMP) browser wrk
+test: $(STAMP) browser
 	$(BIN)/ruff check service tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -38,7 +38,12 @@ browser:
 	    >/dev/null) || echo "could not install chromium: the browser tests will skip"; \
 	else echo "no chromium (apt-get install chromium): the browser tests will skip"; fi
 
-# Debian's wrk, for the test that runs the benchmarks' generated wrk script; as for chromium,
+# The benchmarks' own tests (benchmarks/tests/): the measuring tools, not the service, so not
+# part of `make test`. ruff lints them with the rest of benchmarks/ in `make test`.
+bench-test: $(STAMP) wrk
+	$(BIN)/pytest benchmarks/tests
+
+# Debian's wrk, for the benchmarks' test that runs their generated wrk script; as for chromium,
 # installed where it can be, and without it that test skips (fails if CI=true).
 .PHONY: wrk
 wrk:

@@ -3,15 +3,9 @@ measures the backend that wrote them, and leaves no database behind."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
+import commit_cost
 import psycopg
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
-import commit_cost
 
 from tests.conftest import BUNDLED_LISTS
 

@@ -11,7 +11,6 @@ import json
 import math
 import os
 import shutil
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -19,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
+import bench
+import generate
+import harness
 import pytest
 
 from service.identifiers import is_valid_imo, mid_country, parse_imo
@@ -27,11 +29,6 @@ from service.names import normalize_name
 from service.portcalls.call_files import load_port_calls_dir
 from service.portcalls.ports import load_bundled_ports
 from service.portcalls.risk import load_risk_policy
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-import bench
-import generate
-import harness
 
 VESSELS = 200
 

@@ -12,13 +12,10 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import psycopg
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-
 import audit_overhead
 import harness
+import psycopg
+import pytest
 from harness import launch, stop_server
 
 from tests.conftest import BUNDLED_LISTS
