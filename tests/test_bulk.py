@@ -7,6 +7,8 @@ import csv
 import io
 import json
 import random
+import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,10 +24,9 @@ from service.index import ScreeningIndex, build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy, Query, screen, screen_many
 from service.model import ListInfo, LoadedList, Vessel
-from service.screening import Request
+from service.screening import Outcome, Request
 from service.serving import Serving
 from service.web import render
-from service.web.schemas import ScreenResponseSchema
 from tests.conftest import BUNDLED_LISTS
 
 POLICY = Policy()
@@ -340,12 +341,36 @@ def parsed(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode())))
 
 
+# The answer's columns after the input's, in the order docs/bulk.md lists them.
+DOCUMENTED_COLUMNS = [
+    "decision",
+    "decision_reason",
+    "matches",
+    "match_entity_id",
+    "match_list",
+    "match_lists",
+    "match_name",
+    "matched_name",
+    "matched_name_kind",
+    "match_imo",
+    "match_flag",
+    "match_score",
+    "match_decision",
+    "match_notes",
+    "risk_flags",
+    "warnings",
+    "imo_suggestions",
+    "set_aside",
+    "error",
+]
+
+
 def test_csv_answer_columns_and_escaping(sample_app: Flask) -> None:
     data = b"=cmd|' /C calc'!A0,name,IMO\n-1,LADY R,9161003\n@x,NOBODY AT ALL,\n"
     text = answer(sample_app, data)
     header = text.decode().splitlines()[0].split(",")
     assert header[:4] == ["row", "'=cmd|' /C calc'!A0", "name", "IMO"]
-    assert header[4:] == list(bulk_write.OUTPUT_COLUMNS)
+    assert header[4:] == DOCUMENTED_COLUMNS
     first, second = parsed(text)
     assert first["row"] == "1" and first["'=cmd|' /C calc'!A0"] == "'-1"
     assert (first["decision"], first["matches"], first["match_imo"]) == ("match", "1", "9161003")
@@ -439,23 +464,259 @@ def test_progress_is_told_every_row(sample_app: Flask) -> None:
     assert sum(decided.values()) == 2 * bulk.CHUNK_ROWS + 10
 
 
-def test_answer_json_writes_what_the_schema_dumps(sample_app: Flask, ofac: ScreeningIndex) -> None:
-    """orjson on the rendered answer is the same bytes as the marshmallow dump of it (so single,
-    batch and CSV answers skip the dump and still answer exactly as the schema says)."""
+# --- The answer's JSON: every documented field ---------------------------------------------------
+
+# The fields of the `POST /v1/screen` answer as docs/api.md lists them and openapi.yaml publishes
+# them. Single, batch, NDJSON and audited answers are all orjson on `render.screening`, with no
+# marshmallow dump on the way: a field render leaves out is missing from every one of them.
+ANSWER_FIELDS = {
+    "screening_id",
+    "screened_at",
+    "reference",
+    "query",
+    "lists",
+    "decision",
+    "matches",
+    "party_matches",
+    "risk_flags",
+    "warnings",
+    "decision_reason",
+    "set_aside",
+    "imo_suggestions",
+}
+QUERY_FIELDS = {
+    "name",
+    "name_normalized",
+    "imo",
+    "imo_valid",
+    "mmsi",
+    "mmsi_valid",
+    "mmsi_flag",
+    "call_sign",
+    "flag",
+    "flag_recognized",
+}
+LIST_REF_FIELDS = {"id", "version", "loaded_at", "entries"}
+MATCH_FIELDS = {
+    "entity_id",
+    "list",
+    "score",
+    "decision",
+    "matched_name",
+    "vessel",
+    "lists",
+    "listings",
+    "explanation",
+    "port_calls",
+    "port_calls_before_window",
+    "risk_flags",
+    "risk_details",
+    "events",
+}
+VESSEL_FIELDS = {
+    "name",
+    "aliases",
+    "former_names",
+    "imo",
+    "mmsi",
+    "call_sign",
+    "flags",
+    "former_flags",
+    "vessel_type",
+    "build_year",
+    "tonnage",
+    "gross_registered_tonnage",
+    "owner",
+    "programs",
+    "listed_on",
+}
+LISTING_FIELDS = {"entity_id", "list", "name", "programs", "listed_on", "score"}
+EXPLANATION_FIELDS = {"name", "imo", "mmsi", "call_sign", "flag", "matched_name_kind", "notes"}
+PORT_CALL_FIELDS = {
+    "port",
+    "locode",
+    "country",
+    "arrived_at",
+    "departed_at",
+    "source",
+    "note",
+    "confidence",
+    "risk",
+}
+RISK_DETAIL_FIELDS = {"code", "reason"}
+EVENT_FIELDS = {"kind", "mmsi", "start", "end", "hours", "lat", "lon", "evidence", "source"}
+PARTY_MATCH_FIELDS = {
+    "role",
+    "query_name",
+    "entity_id",
+    "list",
+    "name",
+    "matched_name",
+    "kind",
+    "imo_company_number",
+    "programs",
+    "score",
+    "decision",
+}
+SET_ASIDE_FIELDS = {"entity_id", "list", "name", "imo", "name_score", "reason"}
+IMO_SUGGESTION_FIELDS = {"imo", "entity_id", "list", "name"}
+# A time as the answer writes it (ISO 8601 in UTC, as marshmallow's DateTime and the examples in
+# docs/getting-started.md have it).
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
+
+
+def json_answer(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
+    """The answer as it goes out: orjson's bytes of `render.screening`, read back."""
+    body: dict[str, Any] = orjson.loads(orjson.dumps(render.screening(outcome, index)))
+    return body
+
+
+def assert_documented_fields(body: dict[str, Any]) -> None:
+    """Every object of the answer has exactly its documented fields, times and ids as written."""
+    assert set(body) == ANSWER_FIELDS
+    assert set(body["query"]) == QUERY_FIELDS
+    assert str(uuid.UUID(body["screening_id"])) == body["screening_id"]
+    assert TIME.fullmatch(body["screened_at"]), body["screened_at"]
+    for ref in body["lists"]:
+        assert set(ref) == LIST_REF_FIELDS and TIME.fullmatch(ref["loaded_at"])
+    for match in body["matches"]:
+        assert set(match) == MATCH_FIELDS
+        assert set(match["vessel"]) == VESSEL_FIELDS
+        assert set(match["explanation"]) == EXPLANATION_FIELDS
+        assert match["listings"] and all(set(x) == LISTING_FIELDS for x in match["listings"])
+        for call in match["port_calls"]:
+            assert set(call) == PORT_CALL_FIELDS and TIME.fullmatch(call["arrived_at"])
+            assert call["departed_at"] is None or TIME.fullmatch(call["departed_at"])
+        assert all(set(x) == RISK_DETAIL_FIELDS for x in match["risk_details"])
+        assert all(set(x) == EVENT_FIELDS for x in match["events"])
+    assert all(set(x) == PARTY_MATCH_FIELDS for x in body["party_matches"])
+    assert all(set(x) == SET_ASIDE_FIELDS for x in body["set_aside"])
+    assert all(set(x) == IMO_SUGGESTION_FIELDS for x in body["imo_suggestions"])
+
+
+@pytest.mark.parametrize("on", ["sample", "ofac"])
+def test_answer_json_has_every_documented_field(
+    sample_app: Flask, request: pytest.FixtureRequest, on: str
+) -> None:
+    """On the sample (with its port calls) and on the real SDN files (skips without them)."""
     state = serving_of(sample_app)
-    schema = ScreenResponseSchema()
-    for index, window in ((state.index, 3650), (ofac, None)):
-        assert index is not None
-        queries = queries_about(index, seed=7)[:3000]
-        requests = [Request(q, f"ref-{i}", window) for i, q in enumerate(queries)]
-        # A few with owners too: POST /v1/screen renders party matches the same way.
-        requests += [
-            Request(q, None, window, {"owner": entity.name, "operator": entity.name.lower()})
-            for q, entity in zip(queries, index.entities[:200], strict=False)
-        ]
-        outcomes = bulk.screen_requests(requests, state.context(index))
-        assert any(o.histories and o.histories[0].calls for o in outcomes) or index is ofac
-        assert any(o.parties for o in outcomes)
-        for outcome in outcomes:
-            rendered: dict[str, Any] = render.screening(outcome, index)
-            assert orjson.dumps(rendered) == orjson.dumps(schema.dump(rendered))
+    index: ScreeningIndex | None = (
+        state.index if on == "sample" else request.getfixturevalue("ofac")
+    )
+    assert index is not None
+    window = 3650 if on == "sample" else None
+    queries = queries_about(index, seed=7)[:3000]
+    queries += [Query(imo="9161004"), Query(name="MARIA", imo="9198783")]  # suggested, set aside
+    requests = [Request(q, f"ref-{i}", window) for i, q in enumerate(queries)]
+    # A few with owners too: POST /v1/screen renders party matches the same way.
+    requests += [
+        Request(q, None, window, {"owner": entity.name, "operator": entity.name.lower()})
+        for q, entity in zip(queries, index.entities[:200], strict=False)
+    ]
+    bodies = [json_answer(o, index) for o in bulk.screen_requests(requests, state.context(index))]
+    for body in bodies:
+        assert_documented_fields(body)
+    # Each kind of object was there to be checked.
+    for key in ("matches", "party_matches", "set_aside", "imo_suggestions"):
+        assert any(body[key] for body in bodies), key
+    if on == "sample":
+        assert any(m["port_calls"] and m["risk_details"] for b in bodies for m in b["matches"])
+
+
+def test_the_answer_for_lady_r_field_by_field(sample_app: Flask) -> None:
+    state = serving_of(sample_app)
+    assert state.index is not None
+    query = Query(name="Lady R", imo="IMO 9161003", flag="Russia")
+    request = Request(query, "ref-1", 3650, {"owner": "TRANSMORFLOT LLC"})
+    (outcome,) = bulk.screen_requests([request], state.context(state.index))
+    body = json_answer(outcome, state.index)
+    (listed,) = state.index.lists
+    assert body["reference"] == "ref-1"
+    assert body["query"] == {
+        "name": "Lady R",
+        "name_normalized": "LADY R",
+        "imo": "9161003",
+        "imo_valid": True,
+        "mmsi": None,
+        "mmsi_valid": None,
+        "mmsi_flag": None,
+        "call_sign": None,
+        "flag": "RU",
+        "flag_recognized": True,
+    }
+    (ref,) = body["lists"]
+    assert (ref["id"], ref["version"], ref["entries"]) == ("us-ofac-sdn-sample", listed.version, 15)
+    assert body["decision"] == "match"
+    (match,) = body["matches"]
+    assert {k: match[k] for k in ("entity_id", "list", "score", "decision", "matched_name")} == {
+        "entity_id": "us-ofac-sdn-sample:37095",
+        "list": "us-ofac-sdn-sample",
+        "score": 1.0,
+        "decision": "match",
+        "matched_name": "LADY R",
+    }
+    assert match["vessel"] == {
+        "name": "LADY R",
+        "aliases": [],
+        "former_names": [],
+        "imo": "9161003",
+        "mmsi": None,
+        "call_sign": None,
+        "flags": ["RU"],
+        "former_flags": [],
+        "vessel_type": "Roll-on Roll-off",
+        "build_year": None,
+        "tonnage": None,
+        "gross_registered_tonnage": 7260,
+        "owner": "TRANSMORFLOT LLC",
+        "programs": ["RUSSIA-EO14024"],
+        "listed_on": None,
+    }
+    assert match["lists"] == ["us-ofac-sdn-sample"]
+    assert match["listings"] == [
+        {
+            "entity_id": "us-ofac-sdn-sample:37095",
+            "list": "us-ofac-sdn-sample",
+            "name": "LADY R",
+            "programs": ["RUSSIA-EO14024"],
+            "listed_on": None,
+            "score": 1.0,
+        }
+    ]
+    assert match["explanation"] == {
+        "name": 1.0,
+        "imo": "exact",
+        "mmsi": "absent",
+        "call_sign": "absent",
+        "flag": "match",
+        "matched_name_kind": "primary",
+        "notes": ["IMO 9161003 is the listed ship's own IMO number; it is decisive"],
+    }
+    # The sample's dated calls (ports/), newest first.
+    assert [(c["locode"], c["arrived_at"], c["risk"]) for c in match["port_calls"]] == [
+        ("KPRJN", "2024-03-10T00:00:00+00:00", ["sanctioned_jurisdiction"]),
+        ("RUVYP", "2024-02-05T00:00:00+00:00", ["sanctions_risk_port"]),
+        ("KPRJN", "2024-02-04T00:00:00+00:00", ["sanctioned_jurisdiction"]),
+    ]
+    assert match["port_calls_before_window"] == 0
+    assert match["risk_flags"] == ["sanctioned_jurisdiction", "sanctions_risk_port", "record_gap"]
+    assert [d["code"] for d in match["risk_details"]] == match["risk_flags"]
+    assert match["events"] == []
+    assert body["party_matches"] == [
+        {
+            "role": "owner",
+            "query_name": "TRANSMORFLOT LLC",
+            "entity_id": "us-ofac-sdn-sample:37049",
+            "list": "us-ofac-sdn-sample",
+            "name": "TRANSMORFLOT LLC",
+            "matched_name": "TRANSMORFLOT LLC",
+            "kind": "entity",
+            "imo_company_number": None,
+            "programs": ["RUSSIA-EO14024"],
+            "score": 1.0,
+            "decision": "match",
+        }
+    ]
+    assert body["risk_flags"] == ["owner_listed"]
+    assert (body["warnings"], body["decision_reason"]) == ([], None)
+    assert (body["set_aside"], body["imo_suggestions"]) == ([], [])
