@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import orjson
 import pytest
+import yaml
 from flask import Flask
 
 from service import bulk, bulk_read, bulk_write
@@ -565,6 +567,12 @@ IMO_SUGGESTION_FIELDS = {"imo", "entity_id", "list", "name"}
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00")
 
 
+def published_schema(name: str) -> jsonschema.protocols.Validator:
+    spec = yaml.safe_load((BUNDLED_LISTS.parent / "openapi.yaml").read_text(encoding="utf-8"))
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
 def json_answer(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
     """The answer as it goes out: orjson's bytes of `render.screening`, read back."""
     body: dict[str, Any] = orjson.loads(orjson.dumps(render.screening(outcome, index)))
@@ -614,8 +622,12 @@ def test_answer_json_has_every_documented_field(
         for q, entity in zip(queries, index.entities[:200], strict=False)
     ]
     bodies = [json_answer(o, index) for o in bulk.screen_requests(requests, state.context(index))]
+    published = published_schema(
+        "ScreenResponse"
+    )  # types, enums and nulls as openapi.yaml has them
     for body in bodies:
         assert_documented_fields(body)
+        published.validate(body)
     # Each kind of object was there to be checked.
     for key in ("matches", "party_matches", "set_aside", "imo_suggestions"):
         assert any(body[key] for body in bodies), key
