@@ -2,7 +2,8 @@
 `make run` does, waiting for /readyz, stopping it, reading its processes' memory from /proc,
 and running `wrk` with a generated Lua script whose `done` hook prints exact figures as JSON.
 
-Used by bench.py, latency.py, bulk.py, reliability.py and generate.py; not a benchmark itself.
+Used by bench.py, latency.py, bulk.py, reliability.py, recording_cost.py, generate.py and the
+other scripts' headers (`git_commit`); not a benchmark itself.
 """
 
 from __future__ import annotations
@@ -509,3 +510,22 @@ def run_wrk(
     if done.returncode != 0:
         raise RuntimeError(f"wrk exited with {done.returncode}: {done.stderr.strip()[-500:]}")
     return parse_wrk(done.stdout)
+
+
+# --- What was measured ------------------------------------------------------------------------
+
+
+def git_commit() -> str:
+    """The commit the figures are of, as `git describe --always --dirty` names it (`-dirty`:
+    with changes not committed); "?" outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return done.stdout.strip() or "?"
