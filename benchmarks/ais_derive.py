@@ -15,12 +15,12 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import harness
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -170,15 +170,6 @@ def _imo(n: int) -> str:
     return six + str(total % 10)
 
 
-def _commit() -> str:
-    try:
-        out = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True,
-                             text=True, check=True, cwd=Path(__file__).parent)  # fmt: skip
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=10_000_000)
@@ -223,8 +214,8 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {datetime.now(UTC):%Y-%m-%d %H:%M} | {os.cpu_count()} | {args.processes} | "
-        f"{_commit()} | {len(positions):,} | {len(np.unique(positions.mmsi)):,} | {seconds:.2f} | "
-        f"{len(positions) / seconds:,.0f} | {rss_mb:,.0f} |"
+        f"{harness.git_commit()} | {len(positions):,} | {len(np.unique(positions.mmsi)):,} | "
+        f"{seconds:.2f} | {len(positions) / seconds:,.0f} | {rss_mb:,.0f} |"
     )
     print("| " + " | ".join(EVENT_KINDS) + " | derived port calls |")
     print("|" + "---|" * (len(EVENT_KINDS) + 1))

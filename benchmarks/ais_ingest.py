@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import harness
 from ais_derive import generate
 
 from service.ais.behaviour import build_behaviour
@@ -165,13 +165,6 @@ def screening_cost(
     return statistics.median(plain), statistics.median(rich), events
 
 
-def _commit() -> str:
-    done = subprocess.run(
-        ["git", "describe", "--always", "--dirty"], capture_output=True, text=True, check=False
-    )
-    return done.stdout.strip() or "?"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--positions", type=int, default=2_000_000)
@@ -191,8 +184,9 @@ def main() -> None:
         scratch_url = scratch_database(args.database_url) if args.database_url else ""
         if scratch_url:
             stores.append(("PostgreSQL", Settings.from_env(database_url=scratch_url)))
-        print(f"# AIS into the store ({_commit()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, "
-              f"{os.cpu_count()} cores; median of {args.runs})")  # fmt: skip
+        print(f"# AIS into the store ({harness.git_commit()}, "
+              f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores; "
+              f"median of {args.runs})")  # fmt: skip
         print("| store | input | messages | seconds | messages/s | target |")
         print("|---|---|---|---|---|---|")
         for label, settings in stores:

@@ -396,6 +396,7 @@ def print_table(figures: list[Figures], lists: str) -> None:
         f"machine  {os.cpu_count()} cores (os.cpu_count()), {platform.machine()}, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f} at the end"
     )
+    print(f"commit   {harness.git_commit()}")
     threads = Settings.from_env().threads
     print(f"HTTP     gunicorn as `make run` (2 workers x {threads} threads), lists {lists}")
     print()

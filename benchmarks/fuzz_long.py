@@ -19,6 +19,8 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+import harness
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     out = proc.stdout + proc.stderr
     print(f"date       {datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(f"machine    {os.cpu_count()} cores; up to {args.examples} examples per operation")
+    print(f"commit     {harness.git_commit()}")
     # Hypothesis statistics: a "<test id>:" line per generated test (schemathesis's ids do not
     # name the operation there, so they are numbered in the order pytest ran them), then per
     # phase "- N passing, M failing, and K invalid test cases".

@@ -34,6 +34,7 @@ from harness import (
     Server,
     child_pids,
     get_json,
+    git_commit,
     log_tail,
     memory_kib,
     percentile_ms,
@@ -217,6 +218,7 @@ def print_report(
     print()
     print(f"date           {datetime.now().astimezone().isoformat(timespec='seconds')}")
     print(f"machine        {os.cpu_count()} cores, {platform.machine()}, {platform.system()}")
+    print(f"commit         {git_commit()}")
     print(f"python         {platform.python_version()} ({sys.executable})")
     print(f"lists          {lists_dir}")
     ids = ", ".join(str(item.get("id")) for item in lists)

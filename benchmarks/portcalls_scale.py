@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness
 from generate import imo_with_check_digit
 
 from service.portcalls.call_files import parse_port_calls
@@ -133,6 +134,8 @@ def main() -> None:
     p99_us = timings[int(0.99 * len(timings))] / 1000
 
     rows = [
+        ("date", datetime.now().astimezone().isoformat(timespec="seconds")),
+        ("commit", harness.git_commit()),
         (
             "machine",
             f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

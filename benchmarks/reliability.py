@@ -12,7 +12,9 @@ Scenarios, each bounded in time (`--quick` shortens them for a smoke run):
    back to 200, and every screening answered 200 must be in `screenings` (records lost: 0).
 4. bad list files: covered by tests/test_serving.py (a line says so).
 
-It prints figures and exits 0 whenever the scenarios ran; non-zero only if one could not run.
+It prints each scenario's figures as it runs, then one table of them all headed by the date,
+the core count and the commit measured; it exits 0 whenever the scenarios ran, non-zero only if
+one could not run.
 
 Usage: .venv/bin/python benchmarks/reliability.py [--quick] [--only load,kill,pg] [--lists DIR]
 """
@@ -69,7 +71,12 @@ def lua_script() -> Path:
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-def scenario_load(lists_dir: Path, data_dir: Path, seconds: int) -> None:
+# Each scenario prints its figures as it goes and returns its row of the closing table:
+# (scenario, result, target and verdict).
+Row = tuple[str, str, str]
+
+
+def scenario_load(lists_dir: Path, data_dir: Path, seconds: int) -> Row:
     print(f"\n== 1. load: wrk -t2 -c32 -d{seconds}s, POST /v1/screen, 2 workers ==", flush=True)
     server = launch(lists_dir, 2, data_dir / "load")
     script = lua_script()
@@ -82,10 +89,17 @@ def scenario_load(lists_dir: Path, data_dir: Path, seconds: int) -> None:
     print(f"non-2xx        {r.non2xx}")
     print(f"socket errors  {r.socket_errors or 'none'}")
     print(f"latency        p50 {r.p50_ms:.2f} ms, p99 {r.p99_ms:.2f} ms")
-    print(f"target         no error answers: {'MET' if r.errors == 0 else 'MISSED'}")
+    verdict = "MET" if r.errors == 0 else "MISSED"
+    print(f"target         no error answers: {verdict}")
+    return (
+        f"load, wrk -t2 -c32 -d{seconds}s",
+        f"{r.requests} requests, {r.rate:.0f}/s, {r.errors} errors, p50 {r.p50_ms:.1f} ms, "
+        f"p99 {r.p99_ms:.1f} ms",
+        f"no error answers: {verdict}",
+    )
 
 
-def scenario_kill(lists_dir: Path, data_dir: Path, slices: int, kill_after: int) -> None:
+def scenario_kill(lists_dir: Path, data_dir: Path, slices: int, kill_after: int) -> Row:
     print(
         f"\n== 2. worker killed: wrk -t2 -c16 in {slices} slices of 1 s, SIGKILL one worker "
         f"in slice {kill_after + 1} ==",
@@ -165,14 +179,22 @@ def scenario_kill(lists_dir: Path, data_dir: Path, slices: int, kill_after: int)
     else:
         print("replacement    none seen")
     print(f"rate before    {baseline:.0f} requests/s (median of slices 2..{kill_after})")
+    verdict = "MET" if back_at is not None and back_at <= 2.0 else "MISSED"
     if back_at is not None:
         print(
             f"recovery       back at full rate (>= 90%, no errors) in the 1 s slice ending "
-            f"{back_at:.1f} s after the kill; target 2 s: "
-            f"{'MET' if back_at <= 2.0 else 'MISSED'}"
+            f"{back_at:.1f} s after the kill; target 2 s: {verdict}"
         )
     else:
         print("recovery       rate not back within the run: MISSED")
+    forked = "none seen" if replacement_at is None else f"{replacement_at - killed_at:.2f} s"
+    back = "not within the run" if back_at is None else f"{back_at:.1f} s"
+    return (
+        "one worker SIGKILLed under wrk -c16",
+        f"{errors_after} errors after the kill, replacement forked {forked} after it, "
+        f"back at full rate {back} after it",
+        f"back at full rate within 2 s: {verdict}",
+    )
 
 
 @dataclass
@@ -223,7 +245,7 @@ def _readyz(port: int) -> int:
 
 def scenario_pg(
     lists_dir: Path, data_dir: Path, before_s: float, cut_s: float, after_s: float
-) -> None:
+) -> Row:
     import psycopg
 
     db = f"vs_rel_{uuid.uuid4().hex[:12]}"
@@ -304,7 +326,15 @@ def scenario_pg(
             f"({len(load.ids) - len(ok_ids)} duplicate ids); lost {len(lost)}; "
             f"stored but not answered 200: {len(extra)}"
         )
-        print(f"target         records lost 0: {'MET' if not lost else 'MISSED'}")
+        verdict = "MET" if not lost else "MISSED"
+        print(f"target         records lost 0: {verdict}")
+        back = "never" if ready_back is None else f"{ready_back - cut_end:.2f} s"
+        return (
+            f"PostgreSQL cut for {cut_s:.0f} s, 8 client threads",
+            f"{total} requests: {load.answers['200']} x 200, {load.answers['503']} x 503; "
+            f"/readyz 200 again {back} after; {len(lost)} records lost",
+            f"records lost 0: {verdict}",
+        )
     finally:
         if server is not None:
             stop_server(server)
@@ -322,10 +352,9 @@ def main(argv: list[str] | None = None) -> int:
     lists_dir: Path = args.lists or (REAL_LISTS if REAL_LISTS.is_dir() else BUNDLED_LISTS)
     lists_dir = lists_dir.resolve()
     only = set(args.only.split(","))
-    print(f"date           {datetime.now().astimezone().isoformat(timespec='seconds')}")
-    print(f"machine        {os.cpu_count()} cores; lists {lists_dir}")
     data_dir = Path(tempfile.mkdtemp(prefix="reliability-"))
     failed: list[str] = []
+    rows: list[Row] = []
     scenarios: list[tuple[str, Any]] = [
         ("load", lambda: scenario_load(lists_dir, data_dir, 10 if args.quick else 60)),
         (
@@ -346,12 +375,13 @@ def main(argv: list[str] | None = None) -> int:
             if name not in only:
                 continue
             try:
-                run()
+                rows.append(run())
             except Exception as exc:
                 print(
                     f"scenario {name} could not run: {type(exc).__name__}: {exc}", file=sys.stderr
                 )
                 failed.append(name)
+                rows.append((name, f"could not run: {type(exc).__name__}", ""))
         print("\n== 4. bad list files ==")
         print(
             "covered by tests/test_serving.py (a broken or shrunken list is refused and the "
@@ -359,6 +389,16 @@ def main(argv: list[str] | None = None) -> int:
         )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
+    rows.append(("bad list files", "covered by tests/test_serving.py", ""))
+    print()
+    print(f"date           {datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"machine        {os.cpu_count()} cores; lists {lists_dir}")
+    print(f"commit         {harness.git_commit()}")
+    print()
+    print("| scenario | result | target |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
     return 1 if failed else 0
 
 
