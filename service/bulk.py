@@ -18,7 +18,6 @@ import gc
 import itertools
 import multiprocessing
 import os
-import re
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,13 +26,13 @@ from dataclasses import dataclass
 import orjson
 
 from service import placement
-from service.bulk_columns import FIELDS, IDENTITY_FIELDS, unique_names
+from service.bulk_columns import FIELDS, unique_names
 from service.bulk_read import CsvSource, RowError
 from service.bulk_write import Output, Render, ScreenedRow, format_rows, header_bytes
 from service.index import ScreeningIndex
-from service.limits import MAX_STRING, NOT_BLANK
 from service.matcher import Query, screen_many
 from service.problems import validation_detail
+from service.request_rules import string_errors
 from service.screening import Context, HistoryMemo, Outcome, Request, run
 from service.settings import Settings
 from service.store import ScreeningRecord
@@ -41,8 +40,6 @@ from service.store import ScreeningRecord
 # Rows screened together: big enough for the bulk matcher to pay off, small enough that the
 # output keeps flowing and memory stays flat.
 CHUNK_ROWS = 1000
-
-_NOT_BLANK = re.compile(NOT_BLANK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +64,9 @@ def row_request(
 ) -> Request | RowError:
     """A screening request from one row, checked as `POST /v1/screen` checks its fields.
 
-    Every cell is a string, so only the string rules of `ScreenRequestSchema` can apply: the
-    length limit, and at least one of name, imo, mmsi not blank. An empty cell is absent.
+    Every cell is a string, so only the string rules of `ScreenRequestSchema` can apply, and the
+    row is checked by the same `request_rules`: the length limit, and at least one of name, imo,
+    mmsi not blank. An empty cell is absent.
     """
     if len(cells) != len(source.header):
         return RowError(
@@ -76,14 +74,11 @@ def row_request(
             {"row": [f"{len(cells)} cells, expected {len(source.header)}"]},
         )
     # Positions in FIELDS order; a field without a column reads as an empty cell.
-    name, imo, mmsi, call_sign, flag, reference = (
-        cells[number] if number >= 0 else "" for number in source.positions
-    )
-    too_long = max(len(name), len(imo), len(mmsi), len(call_sign), len(flag), len(reference))
-    search = _NOT_BLANK.search
-    if too_long > MAX_STRING or not (search(name) or search(imo) or search(mmsi)):
-        values = (name, imo, mmsi, call_sign, flag, reference)
-        return _row_error(dict(zip(FIELDS, values, strict=True)))
+    values = dict(zip(FIELDS, [cells[n] if n >= 0 else "" for n in source.positions], strict=True))
+    errors = string_errors(values)
+    if errors:
+        return RowError(validation_detail(errors), errors)
+    name, imo, mmsi, call_sign, flag, reference = values.values()
     options = options or _NO_OPTIONS
     query = Query(
         name=name or None,
@@ -96,17 +91,6 @@ def row_request(
         limit=options.limit,
     )
     return Request(query, reference or None, options.window_days)
-
-
-def _row_error(values: dict[str, str]) -> RowError:
-    errors: dict[str, list[str]] = {
-        name: [f"Longer than maximum length {MAX_STRING}."]
-        for name, value in values.items()
-        if len(value) > MAX_STRING
-    }
-    if not any(_NOT_BLANK.search(values[name]) for name in IDENTITY_FIELDS):
-        errors["_schema"] = ["At least one of name, imo, mmsi is required."]
-    return RowError(validation_detail(errors), errors)
 
 
 Pending = list[tuple[int, list[str] | RowError]]

@@ -18,6 +18,7 @@ import orjson
 import pytest
 import yaml
 from flask import Flask
+from marshmallow import ValidationError
 
 from service import bulk, bulk_read, bulk_write
 from service.bulk_read import CsvProblem, Limits, RowError, open_csv
@@ -26,9 +27,11 @@ from service.index import ScreeningIndex, build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy, Query, screen, screen_many
 from service.model import ListInfo, LoadedList, Vessel
+from service.problems import validation_detail
 from service.screening import Outcome, Request
 from service.serving import Serving
 from service.web import render
+from service.web.schemas import ScreenRequestSchema
 from tests.conftest import BUNDLED_LISTS
 
 POLICY = Policy()
@@ -312,6 +315,36 @@ def test_a_row_that_cannot_be_screened_says_why(line: bytes, field: str) -> None
     assert isinstance(error, RowError)
     assert field in error.errors
     assert error.problem()["status"] == 422
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"name": "", "flag": "RU"},
+        {"name": " \u3000", "imo": "\u00a0", "flag": "RU"},
+        {"name": "A" * 201},
+        {"imo": "9" * 201, "mmsi": "2" * 201},
+        {"name": "A", "flag": "F" * 201},
+        {"name": "A", "call_sign": "c" * 201, "reference": "r" * 201},
+        {"name": "A" * 200, "reference": "r" * 200},
+    ],
+)
+def test_a_row_is_held_to_the_rules_a_json_body_is(values: dict[str, str]) -> None:
+    """Where a request breaks one kind of rule, its CSV row and its JSON body are refused with
+    the same errors (both are checked by `request_rules`)."""
+    columns = list(values)
+    source = opened((",".join(columns) + "\n" + ",".join(values.values()) + "\n").encode())
+    ((_, cells),) = source.records()
+    assert isinstance(cells, list)
+    row = bulk.row_request(cells, source)
+    try:
+        ScreenRequestSchema().load(values)
+    except ValidationError as error:
+        assert isinstance(row, RowError)
+        assert row.errors == error.messages
+        assert row.problem()["detail"] == validation_detail(error.messages_dict)
+    else:
+        assert isinstance(row, Request)
 
 
 # --- Writing -------------------------------------------------------------------------------------

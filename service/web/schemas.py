@@ -9,12 +9,13 @@ contract and the code cannot drift apart.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from service.limits import MAX_STRING, NOT_BLANK
+from service.limits import MAX_STRING
+from service.limits import NOT_BLANK as NOT_BLANK  # for openapi.py and screen.py
+from service.request_rules import NEEDS_AN_IDENTITY, TOO_LONG, WHOLE, has_identity, too_long
 from service.web.ais_schemas import AisEventSchema
 
 MAX_LISTS = 50
@@ -55,8 +56,8 @@ class StrOrInt(fields.Field):
             if number is None:
                 raise self.make_error("invalid")
             return number
-        if isinstance(value, str) and len(value) > MAX_STRING:
-            raise ValidationError(f"Longer than maximum length {MAX_STRING}.")
+        if too_long(value):
+            raise ValidationError(TOO_LONG)
         return value
 
 
@@ -87,10 +88,10 @@ class CachedNested(fields.Nested):
 
 
 def _text(**kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(max=MAX_STRING), **kwargs)
+    """A free-text field: `request_rules`' length limit, with its message (a Length validator,
+    so the document shows the limit as maxLength)."""
+    return fields.String(validate=validate.Length(max=MAX_STRING, error=TOO_LONG), **kwargs)
 
-
-_NOT_BLANK = re.compile(NOT_BLANK)
 
 _ID_ONE_OF = [{"type": "string", "maxLength": MAX_STRING}, {"type": "integer"}, {"type": "null"}]
 
@@ -159,11 +160,8 @@ class ScreenRequestSchema(ScreeningOptionsSchema):
 
     @validates_schema
     def _needs_an_identity(self, data: dict[str, Any], **kwargs: Any) -> None:
-        given = (data.get(f) for f in ("name", "imo", "mmsi"))
-        if not any(value is not None and _NOT_BLANK.search(str(value)) for value in given):
-            raise ValidationError(
-                "At least one of name, imo, mmsi is required.", field_name="_schema"
-            )
+        if not has_identity(data):
+            raise ValidationError(NEEDS_AN_IDENTITY, field_name=WHOLE)
 
 
 class QueryEchoSchema(Schema):
