@@ -17,8 +17,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from rapidfuzz.distance import OSA
-
 from service.identifiers import (
     FlagResult,
     Imo,
@@ -29,7 +27,15 @@ from service.identifiers import (
 )
 from service.index import NameEntry, ScreeningIndex
 from service.model import ListInfo, Vessel
-from service.names import NormalizedName, normalize_name
+from service.name_scores import (
+    NAME_KIND_WEIGHT,
+    NUMBER_MISMATCH_CAP,
+    OTHER_READING_CAP,
+    name_similarity,
+    script_note,
+)
+from service.names import NormalizedName, name_readings
+from service.typos import typo_decisions
 
 Decision = Literal["match", "review", "clear"]
 ImoStatus = Literal["exact", "mismatch", "absent", "invalid"]
@@ -46,24 +52,20 @@ FLAG_BONUS = 0.02
 # Two valid, different IMO numbers are two ships; what is left of the score only shows a caller
 # who asked for low thresholds why the look-alike came up.
 IMO_MISMATCH_FACTOR = 0.5
-# Names that agree in words but not in hull numbers (OCEAN STAR 7, OCEAN STAR 8) are two ships.
-NUMBER_MISMATCH_CAP = 0.5
-# One side numbered, the other not (MAIA, MAIA 1): possibly the same ship, never certain.
-NUMBER_MISSING_CAP = 0.88
-# Same name once spellings are folded (MARIYA, MARIA): a match, below the name as written.
-SAME_KEY = 0.95
-SAME_WORDS_OTHER_ORDER = 0.95
-SAME_SOUND_OTHER_SCRIPT = 0.88
-# A ship's current name is the stronger evidence when two listed ships share a name, one as its
-# name and the other as an alias or a name it no longer carries.
-NAME_KIND_WEIGHT = {"primary": 1.0, "aka": 0.99, "nka": 0.99, "fka": 0.98}
 
 
 @dataclass(frozen=True, slots=True)
 class Policy:
+    """Decision thresholds. One letter wrong, missing, extra or swapped in a name of at least
+    `typo_min_letters` letters is a `match` when the flag agrees, or when the name has at
+    least `typo_alone_min_letters` letters, provided no identifier conflicts and no other
+    listed ship is as close (`typos.typo_decisions`)."""
+
     match_threshold: float = 0.90
     review_threshold: float = 0.80
     default_limit: int = 10
+    typo_min_letters: int = 5
+    typo_alone_min_letters: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +93,8 @@ class PreparedQuery:
     mmsi: str | None
     call_sign: str | None
     flag: FlagResult
+    # `norm` first, then the name's other readings (`names.name_readings`).
+    readings: tuple[NormalizedName, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,40 +146,18 @@ class Screening:
 
 def prepare(query: Query) -> PreparedQuery:
     name = query.name.strip() if query.name else None
-    norm = normalize_name(name) if name else None
+    readings = tuple(r for r in name_readings(name) if r.key) if name else ()
     mmsi_raw = None if query.mmsi is None else str(query.mmsi).strip() or None
     return PreparedQuery(
         name=name or None,
-        norm=norm if norm and norm.key else None,
+        norm=readings[0] if readings else None,
+        readings=readings,
         imo=parse_imo(query.imo),
         mmsi_raw=mmsi_raw,
         mmsi=normalize_mmsi(mmsi_raw),
         call_sign=normalize_call_sign(query.call_sign),
         flag=normalize_flag(query.flag),
     )
-
-
-def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
-    """How alike two normalised names are, 0..1, with hull numbers required to agree."""
-    if q.text == c.text:
-        score = 1.0
-    elif q.key == c.key:
-        score = SAME_KEY
-    elif q.compact == c.compact or q.ordered == c.ordered:
-        score = SAME_WORDS_OTHER_ORDER
-    else:
-        # Edit similarity with a transposition as one edit, over the larger length: one
-        # letter wrong in a five-letter name is a bigger doubt than in a fifteen-letter one.
-        # Folded keys meet transliterations; plain texts keep a typo from being amplified
-        # by the folding (DAWNLIPHT is one letter from DAWNLIGHT, further once PH folds to F).
-        score = max(
-            OSA.normalized_similarity(q.key, c.key), OSA.normalized_similarity(q.text, c.text)
-        )
-        if q.non_latin and q.sound_is_distinctive and q.sound == c.sound:
-            score = max(score, SAME_SOUND_OTHER_SCRIPT)
-    if q.numbers != c.numbers:
-        score = min(score, NUMBER_MISMATCH_CAP if q.numbers and c.numbers else NUMBER_MISSING_CAP)
-    return score
 
 
 def screen(query: Query, index: ScreeningIndex, policy: Policy) -> Screening:
@@ -192,7 +174,7 @@ def _screen_prepared(
     pq: PreparedQuery,
     index: ScreeningIndex,
     policy: Policy,
-    retrieved: Sequence[int] | None,
+    retrieved: Sequence[Sequence[int]] | None,
 ) -> Screening:
     """`screen` once the query is prepared; `retrieved` is the fuzzy pass when done in bulk."""
     bar = _bar(query, policy)
@@ -210,6 +192,8 @@ def _screen_prepared(
             matches.append(match)
         elif match is not None:
             set_aside.append(match)
+    if pq.norm is not None and matches:
+        matches = typo_decisions(pq, matches, index, policy)
     matches.sort(key=lambda m: (-m.score, m.entity_id))
     matches = matches[:limit]
     set_aside.sort(key=lambda a: (-a.name_score, a.vessel.entity_id))
@@ -230,12 +214,16 @@ def _strongest(matches: list[Match]) -> Decision:
 
 
 def _candidates(
-    pq: PreparedQuery, index: ScreeningIndex, bar: float, retrieved: Sequence[int] | None = None
+    pq: PreparedQuery,
+    index: ScreeningIndex,
+    bar: float,
+    retrieved: Sequence[Sequence[int]] | None = None,
 ) -> dict[int, None]:
-    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass.
+    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass over
+    each reading of the name.
 
-    `retrieved` is the fuzzy pass's answer (name entry numbers) when `screen_many` computed it
-    for many queries at once; it must be what `_retrieve` would have returned.
+    `retrieved` is the fuzzy pass's answer (name entry numbers, per reading) when `screen_many`
+    computed it for many queries at once; it must be what `_retrieve` would have returned.
     """
     found: dict[int, None] = {}
     if pq.imo is not None and pq.imo.digits:
@@ -244,18 +232,21 @@ def _candidates(
         found.update(dict.fromkeys(index.by_mmsi.get(pq.mmsi, ())))
     if pq.call_sign:
         found.update(dict.fromkeys(index.by_call_sign.get(pq.call_sign, ())))
-    norm = pq.norm
-    if norm is not None:
+    names = index.names
+    for i, norm in enumerate(pq.readings):
         entries: list[int] = []
         entries.extend(index.by_compact.get(norm.compact, ()))
         entries.extend(index.by_ordered.get(norm.ordered, ()))
         if norm.non_latin and norm.sound_is_distinctive:
             entries.extend(index.by_sound.get(norm.sound, ()))
-        names = index.names
         # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
         # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
         numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP
-        hits = _retrieve(norm, index, bar) if retrieved is None else retrieved
+        hits: Sequence[int] = ()
+        if retrieved is None:
+            hits = _retrieve(norm, index, bar)
+        elif i < len(retrieved):
+            hits = retrieved[i]
         for ni in hits:
             other = names[ni].norm.numbers
             if numbered_out and other and other != norm.numbers:
@@ -279,17 +270,25 @@ def _entries(found: list[int], count: int) -> list[int]:
     return sorted({i if i < count else i - count for i in found})
 
 
-def _best_name(pq: PreparedQuery, vi: int, index: ScreeningIndex) -> tuple[float, NameEntry]:
+def _best_name(
+    pq: PreparedQuery, vi: int, index: ScreeningIndex
+) -> tuple[float, NameEntry, NormalizedName]:
+    """The vessel's listed name closest to any reading of the query's, with that reading."""
     assert pq.norm is not None
     best_score = -1.0
-    best: NameEntry | None = None
+    best: tuple[NameEntry, NormalizedName] | None = None
     for ni in index.names_of_vessel[vi]:
         entry = index.names[ni]
-        s = name_similarity(pq.norm, entry.norm) * NAME_KIND_WEIGHT[entry.kind]
-        if s > best_score:
-            best_score, best = s, entry
+        weight = NAME_KIND_WEIGHT[entry.kind]
+        for i, reading in enumerate(pq.readings):
+            s = name_similarity(reading, entry.norm)
+            if i:
+                s = min(s, OTHER_READING_CAP)
+            s *= weight
+            if s > best_score:
+                best_score, best = s, (entry, reading)
     assert best is not None
-    return best_score, best
+    return best_score, best[0], best[1]
 
 
 def _imo_status(pq: PreparedQuery, vessel: Vessel, listed_valid: bool) -> ImoStatus:
@@ -317,8 +316,9 @@ def _score(
     notes: list[str] = []
     name_score: float | None = None
     entry: NameEntry | None = None
+    reading = pq.norm
     if pq.norm is not None and index.names_of_vessel[vi]:
-        name_score, entry = _best_name(pq, vi, index)
+        name_score, entry, reading = _best_name(pq, vi, index)
 
     imo = _imo_status(pq, vessel, index.imo_valid[vi])
     mmsi = _id_status(pq.mmsi, vessel.mmsi)
@@ -379,20 +379,18 @@ def _score(
             + (" but is a former listed flag" if was else "")
             + "; a change of flag does not clear a match"
         )
-    if entry is not None and pq.norm is not None and pq.norm.non_latin:
-        sounds = pq.norm.sound_is_distinctive and pq.norm.sound == entry.norm.sound
+    if entry is not None and reading is not None and reading.non_latin:
+        notes.append(script_note(reading, entry))
+    if (
+        entry is not None
+        and reading is not None
+        and reading is not pq.norm
+        and not reading.non_latin
+    ):
+        notes.append(f"the name was read as {reading.text}")
+    if entry is not None and reading is not None and entry.norm.numbers != reading.numbers:
         notes.append(
-            f"the name was sent in another script and read as {pq.norm.text}"
-            + (
-                f"; its consonants agree with the listed {entry.listed}, but a spelling in "
-                "another script is not proof of the same name"
-                if sounds
-                else ""
-            )
-        )
-    if entry is not None and pq.norm is not None and entry.norm.numbers != pq.norm.numbers:
-        notes.append(
-            f"hull numbers differ: {' '.join(pq.norm.numbers) or 'none'} against "
+            f"hull numbers differ: {' '.join(reading.numbers) or 'none'} against "
             f"{' '.join(entry.norm.numbers) or 'none'}"
         )
 
@@ -443,9 +441,9 @@ def screen_many(
     prepared = [prepare(q) for q in queries]
     wanted: dict[float, dict[str, None]] = {}
     for q, pq in zip(queries, prepared, strict=True):
-        if pq.norm is not None:
-            strings = wanted.setdefault(_bar(q, policy), {})
-            strings[pq.norm.key] = strings[pq.norm.text] = None
+        strings = wanted.setdefault(_bar(q, policy), {})
+        for reading in pq.readings:
+            strings[reading.key] = strings[reading.text] = None
     found: dict[tuple[str, float], list[int]] = {}
     for bar, strings in wanted.items():
         texts = list(strings)
@@ -460,13 +458,13 @@ def screen_many(
         key = _same_answer_key(q, pq, policy)
         done = answers.get(key)
         if done is None:
-            retrieved = None
-            if pq.norm is not None:
-                bar = _bar(q, policy)
-                hits = found[(pq.norm.key, bar)]
-                if pq.norm.text != pq.norm.key:
-                    hits = hits + found[(pq.norm.text, bar)]
-                retrieved = _entries(hits, len(index.names))
+            bar = _bar(q, policy)
+            retrieved = []
+            for reading in pq.readings:
+                hits = found[(reading.key, bar)]
+                if reading.text != reading.key:
+                    hits = hits + found[(reading.text, bar)]
+                retrieved.append(_entries(hits, len(index.names)))
             done = answers[key] = _screen_prepared(q, pq, index, policy, retrieved)
         # The answer echoes each caller's own spelling, so only the matches are shared.
         out.append(done if done.query == pq else replace(done, query=pq))
@@ -476,7 +474,7 @@ def screen_many(
 def _same_answer_key(q: Query, pq: PreparedQuery, policy: Policy) -> Hashable:
     """Everything `_candidates` and `_score` read: queries with equal keys get equal matches."""
     return (
-        pq.norm,
+        pq.readings,
         None if pq.imo is None else (pq.imo.digits, pq.imo.valid),
         pq.mmsi,
         pq.call_sign,

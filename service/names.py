@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from anyascii import anyascii
+
+from service.scripts import script_readings
 
 # Hull-type prefixes that are not part of a ship's name, as tokens after punctuation is removed
 # ("M/V" and "M.V." both become "M V"). SV and MY are left alone: they begin real listed names
@@ -225,6 +227,40 @@ def normalize_name(raw: str) -> NormalizedName:
         sound=sound_key(key),
         non_latin=non_latin,
     )
+
+
+@lru_cache(maxsize=65536)
+def name_readings(raw: str) -> tuple[NormalizedName, ...]:
+    """`normalize_name(raw)` first, then the other ways the name can be read, each compared
+    by the matcher as the caller's name:
+
+    - a name in another script, by each standard romanisation of its script (`scripts`);
+    - a Latin name whose last word ends in a roman numeral written onto it (DIAMONDII,
+      ARKIII), also as the word and its hull number (DIAMOND 2, ARK 3).
+    """
+    first = normalize_name(raw)
+    found = {first.key: first}
+    for reading in script_readings(raw):
+        norm = replace(normalize_name(reading), non_latin=True)
+        if norm.key:
+            found.setdefault(norm.key, norm)
+    glued = None if first.non_latin else _roman_unglued(first)
+    if glued is not None:
+        found.setdefault(glued.key, glued)
+    return tuple(found.values())
+
+
+def _roman_unglued(norm: NormalizedName) -> NormalizedName | None:
+    """The name with a roman numeral ending its last word read as a hull number, or None.
+    The longest numeral wins (ARKIII is ARK 3), leaving at least three letters of the word."""
+    words = norm.text.split()
+    if not words or norm.numbers or not words[-1].isalpha():
+        return None
+    last = words[-1]
+    for cut in range(3, len(last)):
+        if roman_to_int(last[cut:]) is not None:
+            return normalize_name(" ".join([*words[:-1], last[:cut], last[cut:]]))
+    return None
 
 
 # Legal forms say what kind of company it is, not which: "TRANSMORFLOT LLC" and

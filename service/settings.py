@@ -159,6 +159,19 @@ SETTINGS: dict[str, Setting] = {
     "default_limit": Setting(
         "DEFAULT_LIMIT", "10", "Matches returned when a request sets no `limit`."
     ),
+    "typo_min_letters": Setting(
+        "TYPO_MIN_LETTERS",
+        "5",
+        "Shortest name (in letters) in which one wrong, missing, extra or swapped letter can "
+        "be a `match` (when the flag agrees; see TYPO_ALONE_MIN_LETTERS); shorter, it is "
+        "`review`.",
+    ),
+    "typo_alone_min_letters": Setting(
+        "TYPO_ALONE_MIN_LETTERS",
+        "8",
+        "Shortest name (in letters) in which one wrong letter is a `match` with nothing else "
+        "agreeing (no flag sent, or another flag).",
+    ),
     "max_body_bytes": Setting(
         "MAX_BODY_BYTES", "1048576", "Largest JSON request body accepted (413 above it)."
     ),
@@ -292,6 +305,8 @@ class Settings:
     match_threshold: float
     review_threshold: float
     default_limit: int
+    typo_min_letters: int
+    typo_alone_min_letters: int
     max_body_bytes: int
     max_batch: int
     csv_max_bytes: int
@@ -340,6 +355,11 @@ class Settings:
             )
         if self.record_gap_days < 1:
             raise ValueError(f"RECORD_GAP_DAYS must be at least 1, got {self.record_gap_days}")
+        if not 1 <= self.typo_min_letters <= self.typo_alone_min_letters:
+            raise ValueError(
+                "need 1 <= TYPO_MIN_LETTERS <= TYPO_ALONE_MIN_LETTERS, got "
+                f"{self.typo_min_letters} and {self.typo_alone_min_letters}"
+            )
         if not 1 <= self.default_limit <= 100:
             raise ValueError(f"DEFAULT_LIMIT must be 1..100, got {self.default_limit}")
         for env, value in (

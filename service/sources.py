@@ -37,6 +37,8 @@ def policy_of(settings: Settings) -> Policy:
         match_threshold=settings.match_threshold,
         review_threshold=settings.review_threshold,
         default_limit=settings.default_limit,
+        typo_min_letters=settings.typo_min_letters,
+        typo_alone_min_letters=settings.typo_alone_min_letters,
     )
 
 

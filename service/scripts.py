@@ -1,0 +1,187 @@
+"""Latin readings of a name written in another script, by that script's standard romanisations.
+
+A listed ship's name was romanised once, by whoever wrote the list, in whichever scheme they
+knew; a caller who sends the name in its own script cannot know which. So a name in Cyrillic,
+Greek, Arabic or Hangul is read every way its script is commonly romanised, and the matcher
+compares each reading (`names.name_readings`):
+
+- Cyrillic: ISO 9 (GOST 7.79 System A), GOST 7.79 System B, BGN/PCGN and ICAO Doc 9303 (the
+  passport scheme Russian registries use), by `iuliia`, which implements each as published.
+- Greek: ELOT 743 (ISO 843), and the reading of the digraphs with which Greek writes the
+  sounds of foreign names that its alphabet lacks (ΜΠ for B, ΝΤ for D, ΓΚ for G, ΟΥ for U).
+- Arabic and Persian: the consonants of BGN/PCGN with the long vowels written (ا A, ي I,
+  و U), and غ read as G as well as GH, as Arabic writes a foreign G.
+- Hangul: McCune-Reischauer's vowels (ŏ, ŭ written O, U), as North Korean names are listed,
+  beside the Revised Romanisation that `anyascii` gives.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import iuliia
+from anyascii import anyascii
+
+_CYRILLIC_SCHEMES = tuple(
+    iuliia.schemas.get(name) for name in ("gost_779", "gost_779_alt", "bgn_pcgn", "icao_doc_9303")
+)
+
+# ELOT 743 (ISO 843): digraphs first (longest match), then single letters; ΜΠ, ΝΤ, ΓΚ are
+# read B, D, G at the start of a word and MB, ND, NG within it. Accents are dropped first.
+_GREEK = {
+    "ΜΠ": "MB",
+    "ΝΤ": "ND",
+    "ΓΚ": "NG",
+    "ΓΓ": "NG",
+    "ΓΞ": "NX",
+    "ΓΧ": "NCH",
+    "ΟΥ": "OU",
+    "ΑΥ": "AV",
+    "ΕΥ": "EV",
+    "Α": "A",
+    "Β": "V",
+    "Γ": "G",
+    "Δ": "D",
+    "Ε": "E",
+    "Ζ": "Z",
+    "Η": "I",
+    "Θ": "TH",
+    "Ι": "I",
+    "Κ": "K",
+    "Λ": "L",
+    "Μ": "M",
+    "Ν": "N",
+    "Ξ": "X",
+    "Ο": "O",
+    "Π": "P",
+    "Ρ": "R",
+    "Σ": "S",
+    "Τ": "T",
+    "Υ": "Y",
+    "Φ": "F",
+    "Χ": "CH",
+    "Ψ": "PS",
+    "Ω": "O",
+}
+_GREEK_INITIAL = {"ΜΠ": "B", "ΝΤ": "D", "ΓΚ": "G"}
+# A foreign name written in Greek spells B, D, G, U and J with ΜΠ, ΝΤ, ΓΚ, ΟΥ and ΤΖ wherever
+# they stand, and the vowel pairs by their sounds (ΑΙ as E, ΕΙ and ΟΙ as I).
+_GREEK_FOREIGN = {**_GREEK_INITIAL, "ΟΥ": "U", "ΑΙ": "E", "ΕΙ": "I", "ΟΙ": "I", "ΤΖ": "J"}
+_GREEK_RE = re.compile("|".join(sorted({*_GREEK, *_GREEK_FOREIGN}, key=len, reverse=True)))
+
+_ARABIC = {
+    "ا": "A",
+    "أ": "A",
+    "إ": "I",
+    "آ": "A",
+    "ى": "A",
+    "ة": "A",
+    "ء": "",
+    "ئ": "I",
+    "ؤ": "U",
+    "ب": "B",
+    "ت": "T",
+    "ث": "TH",
+    "ج": "J",
+    "ح": "H",
+    "خ": "KH",
+    "د": "D",
+    "ذ": "DH",
+    "ر": "R",
+    "ز": "Z",
+    "س": "S",
+    "ش": "SH",
+    "ص": "S",
+    "ض": "D",
+    "ط": "T",
+    "ظ": "Z",
+    "ع": "",
+    "غ": "GH",
+    "ف": "F",
+    "ق": "Q",
+    "ك": "K",
+    "ل": "L",
+    "م": "M",
+    "ن": "N",
+    "ه": "H",
+    "و": "U",
+    "ي": "I",
+    "پ": "P",
+    "چ": "CH",
+    "ژ": "ZH",
+    "گ": "G",
+    "ک": "K",
+    "ی": "I",
+}
+_ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+
+
+def _script(text: str) -> str | None:
+    """The first non-Latin script among the letters of `text` (by Unicode character name)."""
+    for ch in text:
+        if ord(ch) < 0x250 or not unicodedata.category(ch).startswith("L"):
+            continue
+        name = unicodedata.name(ch, "")
+        for script in ("CYRILLIC", "GREEK", "ARABIC", "HANGUL"):
+            if name.startswith(script):
+                return script
+    return None
+
+
+def _cyrillic(text: str) -> list[str]:
+    # iuliia's tables leave ё as it is; Russian writes it as е in most print anyway.
+    lowered = text.lower().replace("ё", "е")
+    return [anyascii(scheme.translate(lowered)) for scheme in _CYRILLIC_SCHEMES]
+
+
+def _greek(text: str) -> list[str]:
+    plain = "".join(
+        ch for ch in unicodedata.normalize("NFD", text.upper()) if not unicodedata.combining(ch)
+    )
+
+    def elot(m: re.Match[str]) -> str:
+        letters = m.group()
+        initial = m.start() == 0 or not plain[m.start() - 1].isalpha()
+        if initial and letters in _GREEK_INITIAL:
+            return _GREEK_INITIAL[letters]
+        return _GREEK.get(letters) or "".join(_GREEK[ch] for ch in letters)
+
+    def foreign(m: re.Match[str]) -> str:
+        return _GREEK_FOREIGN.get(m.group()) or elot(m)
+
+    return [_GREEK_RE.sub(elot, plain), _GREEK_RE.sub(foreign, plain)]
+
+
+def _arabic(text: str) -> list[str]:
+    text = text.translate(_ARABIC_DIGITS)
+    read = "".join(_ARABIC.get(ch, ch if ord(ch) < 0x80 else "") for ch in text)
+    # Arabic writes a foreign G as غ, which BGN/PCGN reads GH.
+    return [read, read.replace("GH", "G")]
+
+
+def _hangul(text: str) -> list[str]:
+    syllables = " ".join(
+        anyascii(ch) if unicodedata.name(ch, "").startswith("HANGUL") else ch for ch in text
+    )
+    mr = re.sub("EO", "O", re.sub("EU", "U", syllables.upper()))
+    return [mr]
+
+
+@lru_cache(maxsize=16384)
+def script_readings(text: str) -> tuple[str, ...]:
+    """Latin readings of `text` by its script's standard schemes, beyond anyascii's own; empty
+    for Latin text and for scripts read one way only (Han: pinyin, as anyascii gives)."""
+    script = _script(text)
+    if script == "CYRILLIC":
+        found = _cyrillic(text)
+    elif script == "GREEK":
+        found = _greek(text)
+    elif script == "ARABIC":
+        found = _arabic(text)
+    elif script == "HANGUL":
+        found = _hangul(text)
+    else:
+        return ()
+    return tuple(dict.fromkeys(found))

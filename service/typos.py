@@ -1,0 +1,73 @@
+"""The typo rule: one letter wrong, missing, extra or swapped in a listed ship's name.
+
+A name one edit from a listed one is `review` by its score alone in names under ten letters;
+this rule makes it a `match` where a typo is the likelier reading (see `typo_decisions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from service.index import NameEntry, ScreeningIndex
+from service.name_scores import edit_distance, letter_count
+from service.names import NormalizedName
+
+if TYPE_CHECKING:
+    from service.matcher import Match, Policy, PreparedQuery
+
+
+def typo_decisions(
+    pq: PreparedQuery,
+    matches: list[Match],
+    index: ScreeningIndex,
+    policy: Policy,
+) -> list[Match]:
+    """Raise to `match` the one listed ship whose name is one typo from the query's.
+
+    One edit in a name of `typo_min_letters` letters or more is more likely a slip than
+    another ship when something corroborates it: the flag agrees, or the name is long
+    (`typo_alone_min_letters`), so that one letter is a small share of it. It stays
+    `review` when an identifier conflicts, or when another listed ship's name is as close
+    (two listed ships one letter apart: the letter is what tells them apart).
+    """
+    closest: list[tuple[int, Match, NameEntry, NormalizedName]] = []
+    for m in matches:
+        vi = index.by_entity[m.entity_id]
+        best: tuple[int, NameEntry, NormalizedName] | None = None
+        for ni in index.names_of_vessel[vi]:
+            entry = index.names[ni]
+            for reading in pq.readings:
+                d = edit_distance(reading, entry.norm)
+                if d <= 1 and (best is None or d < best[0]):
+                    best = (d, entry, reading)
+        if best is not None:
+            closest.append((best[0], m, best[1], best[2]))
+    ships = {m.vessel.imo or m.entity_id for _, m, _, _ in closest}
+    if len(ships) != 1 or closest[0][0] != 1:
+        return matches
+    raised: dict[str, Match] = {}
+    for _, m, entry, reading in closest:
+        e = m.explanation
+        letters = min(letter_count(reading), letter_count(entry.norm))
+        corroborated = e.flag == "match" or letters >= policy.typo_alone_min_letters
+        if (
+            m.decision == "match"
+            or "mismatch" in (e.imo, e.mmsi, e.call_sign)
+            or letters < policy.typo_min_letters
+            or not corroborated
+        ):
+            continue
+        note = (
+            f"one letter differs from the listed {entry.listed} ({letters} letters) and no "
+            "other listed ship is as close: read as a typo"
+            + ("; the flag agrees" if e.flag == "match" else "")
+        )
+        raised[m.entity_id] = replace(
+            m,
+            score=max(m.score, policy.match_threshold),
+            decision="match",
+            matched_name=entry.listed,
+            explanation=replace(e, matched_name_kind=entry.kind, notes=(*e.notes, note)),
+        )
+    return [raised.get(m.entity_id, m) for m in matches]
