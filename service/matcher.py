@@ -28,7 +28,7 @@ from service.identifiers import (
 from service.index import NameEntry, ScreeningIndex
 from service.model import ListInfo, Vessel
 from service.name_scores import (
-    NAME_KIND_WEIGHT,
+    NAME_KIND_RANK,
     NUMBER_MISMATCH_CAP,
     OTHER_READING_CAP,
     name_similarity,
@@ -194,7 +194,7 @@ def _screen_prepared(
             set_aside.append(match)
     if pq.norm is not None and matches:
         matches = typo_decisions(pq, matches, index, policy)
-    matches.sort(key=lambda m: (-m.score, m.entity_id))
+    matches.sort(key=_match_order)
     matches = matches[:limit]
     set_aside.sort(key=lambda a: (-a.name_score, a.vessel.entity_id))
     lists = index.lists if allowed is None else tuple(i for i in index.lists if i.id in allowed)
@@ -205,6 +205,13 @@ def _screen_prepared(
         matches=tuple(matches),
         set_aside=tuple(set_aside[:limit]),
     )
+
+
+def _match_order(m: Match) -> tuple[float, int, str]:
+    """Best score first; on equal scores, ships whose current name it is before those that
+    carry it as an alias or a former name, then by entity id."""
+    kind = m.explanation.matched_name_kind
+    return (-m.score, NAME_KIND_RANK.get(kind or "primary", 0), m.entity_id)
 
 
 def _strongest(matches: list[Match]) -> Decision:
@@ -279,13 +286,16 @@ def _best_name(
     best: tuple[NameEntry, NormalizedName] | None = None
     for ni in index.names_of_vessel[vi]:
         entry = index.names[ni]
-        weight = NAME_KIND_WEIGHT[entry.kind]
         for i, reading in enumerate(pq.readings):
             s = name_similarity(reading, entry.norm)
             if i:
                 s = min(s, OTHER_READING_CAP)
-            s *= weight
-            if s > best_score:
+            # Equal scores: the current name before an alias, an alias before a former name.
+            if s > best_score or (
+                s == best_score
+                and best is not None
+                and NAME_KIND_RANK[entry.kind] < NAME_KIND_RANK[best[0].kind]
+            ):
                 best_score, best = s, (entry, reading)
     assert best is not None
     return best_score, best[0], best[1]

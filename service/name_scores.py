@@ -25,9 +25,9 @@ SKELETON_MIN_SIMILARITY = 0.8
 # A name read otherwise than as written (another romanisation of its script, a roman numeral
 # glued to the last word): at best a match below the name as written.
 OTHER_READING_CAP = 0.95
-# A ship's current name is the stronger evidence when two listed ships share a name, one as its
-# name and the other as an alias or a name it no longer carries.
-NAME_KIND_WEIGHT = {"primary": 1.0, "aka": 0.99, "nka": 0.99, "fka": 0.98}
+# Aliases and former names are searched and scored exactly as current names; only where two
+# listed ships score the same is the one whose current name it is shown first.
+NAME_KIND_RANK = {"primary": 0, "aka": 1, "nka": 1, "fka": 2}
 
 
 def name_similarity(q: NormalizedName, c: NormalizedName) -> float:

@@ -150,12 +150,19 @@ def test_lists_filter_and_limit(ofac: ScreeningIndex) -> None:
     assert len(screen(Query(name="MARIA", limit=1), ofac, POLICY).matches) == 1
 
 
-def test_matches_are_sorted_by_score_then_entity_id(ofac: ScreeningIndex) -> None:
+def test_matches_are_sorted_by_score_then_name_kind_then_entity_id(ofac: ScreeningIndex) -> None:
     matches = screen(Query(name="MARIA", threshold=0.3, limit=100), ofac, POLICY).matches
-    keys = [(-m.score, m.entity_id) for m in matches]
+    rank = {"primary": 0, "aka": 1, "nka": 1, "fka": 2}
+    keys = [
+        (-m.score, rank[m.explanation.matched_name_kind or "primary"], m.entity_id)
+        for m in matches
+    ]
     assert len(keys) > 5
-    assert any(a[0] == b[0] for a, b in itertools.pairwise(keys))  # ties, ordered by entity_id
+    assert any(a[0] == b[0] for a, b in itertools.pairwise(keys))  # ties
     assert keys == sorted(keys)
+    # MARIA is 8517839's own name and an alias of MARIA E: equal scores, own name first.
+    assert [m.vessel.imo for m in matches[:2]] == ["8517839", "9617923"]
+    assert matches[0].score == matches[1].score == 1.0
 
 
 # Hand-made vessels: rules that need a pair the real list may not hold.

@@ -233,7 +233,7 @@ def test_screen_lady_r_shows_the_match_and_the_risky_rajin_call(
 
 def test_review_and_clear_have_their_own_colour_and_words(page: Page) -> None:
     banner = page.locator("#result-status .decision-banner")
-    _screen(page, "ЛЕДИ Р")
+    _screen(page, "ANGRA")  # ANGARA less a letter, in a name of five: a review
     expect(banner).to_contain_text("Decision: Review")
     expect(banner).to_have_css("background-color", "rgb(255, 242, 198)")
     expect(page.locator("#matches-table tbody tr")).to_have_count(1)

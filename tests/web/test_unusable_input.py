@@ -59,10 +59,20 @@ def test_flag_recognized_is_null_without_a_flag_and_other_languages_are_read(
 
 
 def test_the_explanation_says_what_a_transliterated_name_was_read_as(client: FlaskClient) -> None:
-    [top, *_] = client.post("/v1/screen", json={"name": "ЛЕДИ Р"}).get_json()["matches"]
-    assert top["vessel"]["name"] == "LADY R"
+    answer = client.post("/v1/screen", json={"name": "ЛЕДИ Р"}).get_json()
+    [top, *_] = answer["matches"]
+    assert (top["vessel"]["name"], answer["decision"]) == ("LADY R", "match")
     assert any(
-        "read as LEDI R" in n and "consonants agree" in n for n in top["explanation"]["notes"]
+        "read as LEDI R" in n and "consonants, length and word endings agree" in n
+        for n in top["explanation"]["notes"]
+    )
+    # The consonants alone agree (ANGARO for ANGARA: another word ending): only a review.
+    answer = client.post("/v1/screen", json={"name": "АНГАРО"}).get_json()
+    [top, *_] = answer["matches"]
+    assert (top["vessel"]["name"], answer["decision"]) == ("ANGARA", "review")
+    assert any(
+        "read as ANGARO" in n and "not proof of the same name" in n
+        for n in top["explanation"]["notes"]
     )
 
 
