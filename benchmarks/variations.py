@@ -4,10 +4,10 @@ For every vessel of the OFAC SDN files (or `--lists`), queries are written from 
 names the way callers vary them: words joined or split, a hull number written as a roman
 numeral glued to the name, one wrong, missing, extra or swapped letter (with the listed flag
 and without), the name in Cyrillic, Greek and Arabic letters as a registry of that script
-would write it, and each former name and alias as listed and with one typo. Negatives are real ships that are
-not listed (`../shared/data/fleet/`), sent by name with the same variations: every `match`
-among them is a false alarm, every `review` a cost. Each query is screened by
-`service.matcher.screen` with the service's default policy.
+would write it, and each former name and alias as listed and with one typo. Negatives are
+real ships that are not listed (`../shared/data/fleet/`), sent by name with the same
+variations: every `match` among them is a false alarm, every `review` a cost. Each query is
+screened by `service.matcher.screen` with the service's default policy.
 
 The renderings into other scripts are written here, letter by letter with the digraphs a
 registry of that script uses for foreign names (Cyrillic ДЖ for J, Greek ΜΠ for B and ΝΤ for
@@ -68,10 +68,18 @@ _ARABIC = _pairs(
 
 
 def render(name: str, table: list[tuple[str, str]]) -> str:
-    """`name` in another script, longest Latin sequence first; digits and spaces kept."""
+    """`name` in another script, longest Latin sequence first; hull numbers (digits, or a
+    last word that is a roman numeral) kept as written, as registries keep them."""
     pattern = re.compile("|".join(re.escape(latin) for latin, _ in table))
     mapping = dict(table)
-    return pattern.sub(lambda m: mapping[m.group()], name.upper())
+    words = name.upper().split()
+    last = len(words) - 1
+    return " ".join(
+        word
+        if word.isdigit() or (i == last and i > 0 and re.fullmatch("[IVX]+", word))
+        else pattern.sub(lambda m: mapping[m.group()], word)
+        for i, word in enumerate(words)
+    )
 
 
 def one_edit(name: str, rng: random.Random) -> str | None:

@@ -200,10 +200,21 @@ def _folded(m: re.Match[str]) -> str:
     return _FOLDS[m.group()]
 
 
+# Scripts without the sounds write their nearest letter: Arabic has no P or V (ب, ف), Greek
+# writes B with a V (Β) or MP; in the sound key each pair is one consonant.
+_SOUND_FOLDS = str.maketrans("FP", "VB")
+
+
 def sound_key(key: str) -> str:
-    """A folded key without the vowels after each word's first letter."""
+    """A folded key without the vowels after each word's first letter, F and V as one, P and
+    B as one."""
     return " ".join(
-        w if w.isdigit() else _REPEATS.sub(r"\1", w[0] + _VOWELS.sub("", w[1:]))
+        w
+        if w.isdigit()
+        else _REPEATS.sub(
+            r"\1",
+            w[0] + _VOWELS.sub("", w[1:]).translate(_SOUND_FOLDS),
+        )
         for w in key.split()
     )
 
