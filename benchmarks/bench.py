@@ -84,6 +84,7 @@ class Options:
     calls_per_vessel: float
     ready_timeout: float
     cache: Path
+    owners: int = 0  # listed owner and manager companies added to each generated list
 
 
 @dataclass
@@ -127,9 +128,16 @@ def prepare_real(work: Path, opts: Options) -> Dataset | None:
     return Dataset("real", lists_dir, None, len(listed), queries, notes)
 
 
+def size_label(size: int, owners: int) -> str:
+    """A generated list's label in the table: its vessels, and `+N` owner companies."""
+    return f"{size}+{owners}" if owners else str(size)
+
+
 def prepare_generated(size: int, opts: Options) -> Dataset:
     """A generated list of `size` vessels and its queries, from the cache when there."""
     stem = f"list-{size}-seed{opts.seed}-calls{opts.calls_per_vessel:g}"
+    if opts.owners:
+        stem += f"-owners{opts.owners}"
     folder = opts.cache / f"{stem}-{source_digest()}"
     notes: list[str] = []
     if not (folder / ".complete").is_file():
@@ -138,13 +146,23 @@ def prepare_generated(size: int, opts: Options) -> Dataset:
         print(f"generating {size:,} vessels into {folder} ...", flush=True)
         building = folder.with_name(folder.name + ".partial")
         shutil.rmtree(building, ignore_errors=True)
-        made = generate.write_list(building, size, opts.seed, opts.calls_per_vessel)
-        summary = {"vessels": made.vessels, "owners": made.owners, "calls": made.calls}
+        made = generate.write_list(building, size, opts.seed, opts.calls_per_vessel, opts.owners)
+        summary = {
+            "vessels": made.vessels,
+            "owners": made.owners,
+            "calls": made.calls,
+            "companies": made.companies,
+        }
         (building / "summary.json").write_text(json.dumps(summary) + "\n")
         (building / ".complete").touch()
         building.rename(folder)  # a run cut short leaves a .partial, never a half cache entry
     summary = json.loads((folder / "summary.json").read_text())
     notes.append(f"{summary['owners']:,} owner entities, {summary['calls']:,} port calls")
+    if summary.get("companies"):
+        notes.append(
+            f"{summary['companies']:,} owner and manager companies in a list of their own "
+            "(FollowTheMoney JSON lines)"
+        )
     query_dir = folder / f"queries-{opts.screens}-{opts.csv_rows}"
     files = generate.QueryFiles(
         query_dir / "screen.lua",
@@ -159,7 +177,7 @@ def prepare_generated(size: int, opts: Options) -> Dataset:
         files = generate.write_queries(query_dir, listed, opts.seed, opts.screens, opts.csv_rows)
         (query_dir / ".complete").touch()
     return Dataset(
-        str(size),
+        size_label(size, opts.owners),
         folder / "lists",
         folder / generate.CALLS_FOLDER,
         summary["vessels"],
@@ -400,6 +418,14 @@ TARGETS = (
     Target("rss_mb", 400, True, "100000", "peak RSS per worker", "MB"),
     Target("ready_s", 10.0, True, "100000", "ready, cold start", "s"),
     Target("ready_warm_s", 10.0, True, "100000", "ready, warm restart", "s"),
+    # 100,000 vessels and 1,000,000 owner and manager companies (--sizes 100000 --owners 1000000).
+    Target("pss_mb", 400, True, "100000+1000000", "peak PSS per worker", "MB"),
+    Target("rss_mb", 400, True, "100000+1000000", "peak RSS per worker", "MB"),
+    Target("ready_s", 10.0, True, "100000+1000000", "ready, cold start", "s"),
+    Target("ready_warm_s", 3.0, True, "100000+1000000", "ready, warm restart", "s"),
+    Target("c1_p50_ms", 3.0, True, "100000+1000000", "c1 p50", "ms"),
+    Target("c16_rps", 1500, False, "100000+1000000", "c16 screens/s", "/s"),
+    Target("csv_rows_per_s", 5_000, False, "100000+1000000", "CSV rows/s", "/s"),
     # 100,000 rows in at most 10 s, as a rate so that a --csv-rows run is comparable.
     Target("csv_rows_per_s", 10_000, False, "all", "CSV rows/s", "/s"),
     Target("batch_c1_qps", 10_000, False, "all", "batch queries/s (c1)", "/s"),
@@ -613,6 +639,12 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Options, lis
     parser.add_argument(
         "--cache", type=Path, default=CACHE, help="generated data cache (benchmarks/.cache)"
     )
+    parser.add_argument(
+        "--owners",
+        type=int,
+        default=0,
+        help="add this many listed owner and manager companies to each generated list (0)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON here")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -631,7 +663,10 @@ def parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, Options, lis
         calls_per_vessel=args.calls_per_vessel,
         ready_timeout=args.ready_timeout,
         cache=args.cache,
+        owners=args.owners,
     )
+    if opts.owners < 0:
+        parser.error("--owners must be >= 0")
     if min(opts.runs, opts.seconds, opts.warmup, opts.csv_rows, opts.screens, opts.workers) < 1:
         parser.error(
             "--runs, --seconds, --warmup, --csv-rows, --screens and --workers must be >= 1"
@@ -664,7 +699,13 @@ def run_size(label: str, work: Path, opts: Options) -> dict[str, Any]:
             return result
     else:
         ds = prepare_generated(int(label), opts)
-    result |= {"vessels": ds.vessels, "lists_dir": str(ds.lists_dir), "notes": ds.notes}
+    label = ds.label
+    result |= {
+        "label": label,
+        "vessels": ds.vessels,
+        "lists_dir": str(ds.lists_dir),
+        "notes": ds.notes,
+    }
     runs: list[dict[str, Any]] = []
     for number in range(1, opts.runs + 1):
         print(f"[{label}] run {number}/{opts.runs}: starting gunicorn ...", flush=True)

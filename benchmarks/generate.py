@@ -556,13 +556,15 @@ class GeneratedList:
     vessels: int
     owners: int
     calls: int
+    companies: int = 0  # owner and manager companies of the list of its own (--owners)
 
 
 def write_list(
-    out: Path, count: int, seed: int = 1, calls_per_vessel: float = 2.5
+    out: Path, count: int, seed: int = 1, calls_per_vessel: float = 2.5, companies: int = 0
 ) -> GeneratedList:
     """A generated list of `count` vessels under `out`: `lists/` (LISTS_DIR, with a manifest
-    that says it is generated) and `calls/` (PORT_CALLS_DIR)."""
+    that says it is generated) and `calls/` (PORT_CALLS_DIR); with `companies`, a second list of
+    that many owner and manager companies (`write_owner_companies`) in `lists/owners/`."""
     vessels, owners = generate_vessels(count, seed)
     lists_dir = out / "lists"
     write_ofac_files(lists_dir / LIST_FOLDER, vessels, owners)
@@ -578,10 +580,138 @@ def write_list(
             }
         ]
     }
+    if companies:
+        write_owner_companies(lists_dir / OWNERS_FOLDER / OWNERS_FILE, companies, seed)
+        manifest["lists"].append(
+            {
+                "id": f"generated-owners-{companies}",
+                "path": OWNERS_FOLDER,
+                "format": "ftm",
+                "title": f"GENERATED benchmark list of {companies:,} owner and manager "
+                f"companies (seed {seed}), not a sanctions list",
+                "source": f"benchmarks/generate.py --owners {companies} --seed {seed}",
+            }
+        )
     (lists_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     calls_dir = out / CALLS_FOLDER
     calls = write_port_calls(calls_dir / CALLS_FILE, vessels, seed, calls_per_vessel)
-    return GeneratedList(lists_dir, calls_dir, len(vessels), len(owners), calls)
+    return GeneratedList(lists_dir, calls_dir, len(vessels), len(owners), calls, companies)
+
+
+# --- Owner and manager companies (--owners) -------------------------------------------------
+
+OWNERS_FOLDER = "owners"  # the companies' list folder inside the LISTS_DIR written
+OWNERS_FILE = "companies.ftm.json"
+# What a company of the maritime trade calls itself, besides its place or founder's name.
+TRADE_WORDS = (
+    "SHIPPING", "MARITIME", "NAVIGATION", "MARINE", "TANKERS", "BULK", "CARRIERS", "OFFSHORE",
+    "SHIPMANAGEMENT", "SHIP MANAGEMENT", "CHARTERING", "FREIGHT", "LOGISTICS", "TRADING",
+    "ENERGY", "PETROLEUM", "OIL", "GAS", "PETROCHEMICALS", "INVESTMENTS", "HOLDING", "HOLDINGS",
+    "GROUP", "RESOURCES", "INDUSTRIAL", "COMMERCIAL", "OCEAN LINES", "SEAWAYS", "TRANSPORT",
+    "SHIPHOLDING", "SHIPOWNING", "MARINE SERVICES", "AGENCY", "VENTURES", "ENTERPRISES",
+    "INTERNATIONAL", "OVERSEAS", "GLOBAL", "CAPITAL", "TECHNICAL MANAGEMENT", "CREW MANAGEMENT",
+)  # fmt: skip
+# Legal forms as registries write them: after the name, or (OOO, NAVIERA) before it.
+LEGAL_SUFFIXES = (
+    ("LTD", 14), ("LIMITED", 8), ("CO LTD", 8), ("CO., LTD.", 6), ("LLC", 10), ("INC", 6),
+    ("CORP", 4), ("CORPORATION", 2), ("S.A.", 6), ("SA", 2), ("S.A. DE C.V.", 1), ("GMBH", 2),
+    ("GMBH & CO. KG", 1), ("A.S.", 2), ("PTE LTD", 3), ("PTE. LTD.", 2), ("SDN BHD", 2),
+    ("B.V.", 2), ("N.V.", 1), ("S.R.L.", 1), ("S.P.A.", 1), ("AB", 1), ("AS", 1), ("OY", 1),
+    ("FZE", 3), ("FZCO", 2), ("FZ-LLC", 1), ("DMCC", 2), ("JSC", 2), ("PJSC", 1), ("SARL", 1),
+    ("LDA", 1), ("KFT", 1), ("SP. Z O.O.", 1), ("PLC", 1), ("LLP", 1), ("", 3),
+)  # fmt: skip
+LEGAL_PREFIXES = ("OOO", "AO", "ZAO", "OAO", "PAO", "TOO", "NAVIERA", "COMPANIA NAVIERA")
+# Syllables of made-up trading names (a register of a million companies is mostly names that
+# are nobody's word): two or three of them make a word.
+SYLLABLES = (
+    "AL", "AR", "BA", "BEL", "BOR", "CA", "DA", "DEL", "DOR", "EL", "EN", "FA", "GAL", "GO",
+    "HA", "IN", "IS", "KA", "KOR", "LA", "LEN", "LI", "MA", "MAR", "MER", "MI", "NA", "NOR",
+    "NO", "OR", "PA", "PER", "RA", "RI", "RO", "SA", "SE", "SOL", "TA", "TER", "TI", "TRA",
+    "TO", "VA", "VEN", "VI", "XA", "ZA", "ZEN", "ZO", "KHAN", "STAN", "TEX", "TRON", "VEST",
+)  # fmt: skip
+# Non-Latin names, as a list of a million companies from every registry holds them.
+CYRILLIC_FORMS = ("ООО «{}»", "АО «{}»", "ПАО «{}»", "{} ЛИМИТЕД")
+CHINESE_WORDS = (
+    "海", "星", "华", "洋", "东", "方", "金", "龙", "顺", "达", "富", "康", "明", "泰", "远",
+    "祥", "恒", "通", "盛", "昌", "安", "平", "瑞", "兴", "丰", "光", "宏", "嘉", "庆", "伟",
+)  # fmt: skip
+CHINESE_FORMS = ("{}航运有限公司", "{}海运有限公司", "{}船务有限公司", "{}国际物流有限公司")
+ARABIC_WORDS = (
+    "البحر", "النور", "الخليج", "السلام", "الأمل", "الشرق", "المنار", "الصفا", "الرحمة", "البركة",
+)  # fmt: skip
+ARABIC_FORMS = ("شركة {} للملاحة", "شركة {} للشحن البحري", "{} للنقل البحري ذ.م.م")
+
+
+class CompanyNames:
+    """Owner and manager companies' names in the styles of a large entity set, from `rng`."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.words = (*NOUNS, *PLACES, *PERSIAN, *SURNAMES, *CHINESE, *KOREAN, *ADJECTIVES)
+
+    def word(self) -> str:
+        rng = self.rng
+        if rng.random() < 0.55:
+            return "".join(rng.choices(SYLLABLES, k=rng.choice((2, 2, 3))))
+        return rng.choice(self.words)
+
+    def core(self) -> str:
+        rng = self.rng
+        words = [self.word() for _ in range(rng.choice((1, 1, 2, 2, 2, 3)))]
+        if rng.random() < 0.7:
+            words.append(rng.choice(TRADE_WORDS))
+        return " ".join(words)
+
+    def name(self) -> str:
+        """A Latin-script name with its legal form; one in twelve in another script."""
+        rng = self.rng
+        pick = rng.random()
+        if pick < 0.04:
+            core = "".join(CYRILLIC.get(c, c) for c in self.core())
+            return rng.choice(CYRILLIC_FORMS).format(core)
+        if pick < 0.065:
+            word = "".join(rng.choices(CHINESE_WORDS, k=rng.choice((2, 2, 3))))
+            return rng.choice(CHINESE_FORMS).format(word)
+        if pick < 0.08:
+            return rng.choice(ARABIC_FORMS).format(rng.choice(ARABIC_WORDS) + " " + self.word())
+        core = self.core()
+        if rng.random() < 0.08:
+            return f"{rng.choice(LEGAL_PREFIXES)} {core}"
+        if rng.random() < 0.02:
+            core = rng.choice(ACCENTED).split(" ", 1)[0] + " " + core
+        suffix = _weighted(rng, LEGAL_SUFFIXES)
+        return f"{core} {suffix}".strip()
+
+
+def write_owner_companies(path: Path, count: int, seed: int) -> int:
+    """`count` listed companies as FollowTheMoney JSON lines (OpenSanctions' export format:
+    UTF-8, so names in other scripts too), each a registered owner or a ship manager, some with
+    aliases and an IMO company number; the number of companies written."""
+    rng = random.Random(seed + 2)
+    names = CompanyNames(rng)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as out:
+        for n in range(count):
+            name = names.name()
+            props: dict[str, list[str]] = {"name": [name]}
+            if rng.random() < 0.12:
+                props["alias"] = [names.name()]
+            if rng.random() < 0.05:
+                props["previousName"] = [names.name()]
+            if rng.random() < 0.3:
+                props["imoNumber"] = [str(rng.randint(1_000_000, 9_999_999))]
+            role = "registered owner" if rng.random() < 0.6 else "ship manager"
+            props["notes"] = [f"Generated {role}: not a sanctioned company"]
+            props["program"] = [_weighted(rng, PROGRAMS).split("] [")[0]]
+            record = {
+                "id": f"gen-co-{n:07d}",
+                "schema": "Company" if rng.random() < 0.9 else "Organization",
+                "properties": props,
+                "target": True,
+                "datasets": ["generated"],
+            }
+            out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return count
 
 
 # --- Queries --------------------------------------------------------------------------------
@@ -830,14 +960,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls-per-vessel", type=float, default=2.5, help="mean port calls")
     parser.add_argument("--screens", type=int, default=20_000, help="distinct screen bodies")
     parser.add_argument("--csv-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--owners", type=int, default=0, help="add a list of this many owner/manager companies"
+    )
     args = parser.parse_args(argv)
     lists_dir = args.lists
     if args.vessels is not None:
-        made = write_list(args.out, args.vessels, args.seed, args.calls_per_vessel)
+        made = write_list(args.out, args.vessels, args.seed, args.calls_per_vessel, args.owners)
         lists_dir = made.lists_dir
         print(
             f"LISTS_DIR={made.lists_dir} PORT_CALLS_DIR={made.port_calls_dir}: "
-            f"{made.vessels:,} vessels, {made.owners:,} owners, {made.calls:,} port calls"
+            f"{made.vessels:,} vessels, {made.owners:,} owners, {made.calls:,} port calls, "
+            f"{made.companies:,} listed owner and manager companies"
         )
     files = write_queries(
         args.out / "queries", listed_vessels(lists_dir), args.seed, args.screens, args.csv_rows
