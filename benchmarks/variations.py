@@ -13,19 +13,21 @@ The renderings into other scripts are written here, letter by letter with the di
 registry of that script uses for foreign names (Cyrillic ДЖ for J, Greek ΜΠ for B and ΝΤ for
 D); they are not the service's readings of those scripts, which run the other way.
 
-Usage: python benchmarks/variations.py [--lists DIR] [--seed N] [--show N]
+Usage: python benchmarks/variations.py [--lists DIR] [--with-eu] [--seed N] [--show N]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import platform
 import random
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -209,11 +211,20 @@ def main() -> int:
     parser.add_argument("--lists", type=Path, default=SHARED / "ofac")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--show", type=int, default=0, help="misses to print per category")
+    parser.add_argument(
+        "--with-eu", action="store_true", help="serve the EU annexes too (../shared/data/eu/ojeu)"
+    )
     args = parser.parse_args()
     if not args.lists.exists() or not (SHARED / "fleet").exists():
         print(f"{args.lists} or {SHARED / 'fleet'} is not here; nothing to measure")
         return 0 if os.environ.get("CI") != "true" else 1
-    index = build_index(load_lists(args.lists))
+    lists = load_lists(args.lists)
+    if args.with_eu:
+        with tempfile.TemporaryDirectory() as folder:
+            entry = {"id": "eu-ojeu", "path": str(SHARED / "eu" / "ojeu"), "format": "eu-ojeu"}
+            (Path(folder) / "manifest.json").write_text(json.dumps({"lists": [entry]}))
+            lists += load_lists(Path(folder))
+    index = build_index(lists)
     policy = Policy()
     rng = random.Random(args.seed)
     total: Counter[str] = Counter()
@@ -249,7 +260,7 @@ def main() -> int:
             misses[category].append(f"{query.name!r} -> {result.matches[0].matched_name}")
 
     print(
-        f"variations on {args.lists.name}: {len(index.vessels)} vessels; "
+        f"variations on {' + '.join(i.id for i in index.lists)}: {len(index.vessels)} vessels; "
         f"{datetime.now(UTC):%Y-%m-%d}, {os.cpu_count()} cores, {platform.machine()}, "
         f"commit {_commit()}, seed {args.seed}"
     )

@@ -205,6 +205,15 @@ def _folded(m: re.Match[str]) -> str:
 _SOUND_FOLDS = str.maketrans("FP", "VB")
 
 
+def _compact(key: str) -> str:
+    """The key without spaces; a letter that ends one word and begins the next is written
+    once (SEA AIR, SEAAIR), unless the next word is that letter alone (EMMA A is not EMMA)."""
+    out = ""
+    for word in key.split():
+        out += word[1:] if len(word) > 1 and out and out[-1] == word[0] else word
+    return out
+
+
 def sound_key(key: str) -> str:
     """A folded key without the vowels after each word's first letter, F and V as one, P and
     B as one."""
@@ -232,7 +241,7 @@ def normalize_name(raw: str) -> NormalizedName:
     return NormalizedName(
         text=text,
         key=key,
-        compact=_REPEATS.sub(r"\1", key.replace(" ", "")),
+        compact=_compact(key),
         ordered=" ".join(sorted(key.split())),
         numbers=tuple(sorted(t for t in tokens if t.isdigit())),
         sound=sound_key(key),

@@ -27,7 +27,8 @@ def typo_decisions(
 
     One edit in a name of `typo_min_letters` letters or more is more likely a slip than
     another ship when something corroborates it: the flag agrees, or the name is long
-    (`typo_alone_min_letters`), so that one letter is a small share of it. It stays
+    (`typo_alone_min_letters`) and so is the word the edit falls in, so that one letter is a
+    small share of it. It stays
     `review` when an identifier conflicts, or when another listed ship's name is as close
     (two listed ships one letter apart: the letter is what tells them apart).
     """
@@ -50,7 +51,13 @@ def typo_decisions(
     for _, m, entry, reading in closest:
         e = m.explanation
         letters = min(letter_count(reading), letter_count(entry.norm))
-        corroborated = e.flag == "match" or letters >= policy.typo_alone_min_letters
+        # Alone, the slip must also fall in a word of typo_min_letters: one letter changes a
+        # short word into another (XING HONG, LING HONG; ES LEADER, NS LEADER).
+        alone = (
+            letters >= policy.typo_alone_min_letters
+            and _edited_word_letters(reading, entry.norm) >= policy.typo_min_letters
+        )
+        corroborated = e.flag == "match" or alone
         if (
             m.decision == "match"
             or "mismatch" in (e.imo, e.mmsi, e.call_sign)
@@ -71,3 +78,16 @@ def typo_decisions(
             explanation=replace(e, matched_name_kind=entry.kind, notes=(*e.notes, note)),
         )
     return [raised.get(m.entity_id, m) for m in matches]
+
+
+def _edited_word_letters(q: NormalizedName, c: NormalizedName) -> int:
+    """Letters in the shorter of the one pair of words that differ (or in the whole name,
+    where the words do not pair up)."""
+    qw, cw = q.text.split(), c.text.split()
+    if len(qw) != len(cw):
+        return min(letter_count(q), letter_count(c))
+    differing = [(a, b) for a, b in zip(qw, cw, strict=True) if a != b]
+    if len(differing) != 1:
+        return min(letter_count(q), letter_count(c))
+    a, b = differing[0]
+    return min(sum(ch.isalpha() for ch in a), sum(ch.isalpha() for ch in b))

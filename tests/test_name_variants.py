@@ -98,6 +98,20 @@ def test_one_typo_in_a_long_name_is_a_match_with_nothing_else_sent() -> None:
     assert answer(screen(Query(name="FELCIITY"), index, POLICY)) == ("FELICITY", "match")
 
 
+def test_alone_the_slip_must_fall_in_a_long_word() -> None:
+    # Eight letters, but the letter changes a short word into another: another ship, maybe.
+    index = _index(_vessel(1, "LING HONG", flags=("CN",)), _vessel(2, "NS LEADER"))
+    assert screen(Query(name="XING HONG"), index, POLICY).decision == "review"
+    assert screen(Query(name="ES LEADER"), index, POLICY).decision == "review"
+    assert screen(Query(name="XING HONG", flag="CN"), index, POLICY).decision == "match"
+
+
+def test_a_one_letter_word_is_not_lost_when_words_are_joined() -> None:
+    index = _index(_vessel(1, "EMMA"), _vessel(2, "SEA AIR"))
+    assert screen(Query(name="EMMA A"), index, POLICY).decision != "match"
+    assert answer(screen(Query(name="SEAAIR"), index, POLICY)) == ("SEA AIR", "match")
+
+
 def test_a_typo_is_not_a_match_when_another_listed_ship_is_as_close() -> None:
     # SARINA and SALINA are both one letter from SAINA: the letter is what tells them apart.
     index = _index(_vessel(1, "SARINA", flags=("IR",)), _vessel(2, "SALINA", flags=("IR",)))
