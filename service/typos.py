@@ -32,6 +32,8 @@ def typo_decisions(
     `review` when an identifier conflicts, or when another listed ship's name is as close
     (two listed ships one letter apart: the letter is what tells them apart).
     """
+    if all(m.decision == "match" for m in matches):
+        return matches  # nothing to raise (the usual answer to an exact name)
     closest: list[tuple[int, Match, NameEntry, NormalizedName]] = []
     for m in matches:
         vi = index.by_entity[m.entity_id]
