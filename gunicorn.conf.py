@@ -1,6 +1,7 @@
 """gunicorn settings for `make run` and the Docker image; values come from service.settings."""
 
 import atexit
+import gc
 import math
 import os
 import shutil
@@ -68,7 +69,12 @@ control_socket_disable = True
 def pre_fork(server, worker):  # type: ignore[no-untyped-def]
     """PIN_WORKERS (opt-in, service/placement.py): the master gives each worker a core before
     forking it, the one with the fewest live workers, so that a replacement takes the core left
-    free."""
+    free.
+
+    Every object the master holds is frozen out of the garbage collector's reach first: a
+    worker's collections would otherwise walk them all and write to each one's header, copying
+    into the worker every page the master's objects are on."""
+    gc.freeze()
     allowed = placement.allowed_cores()
     worker.vs_core = None
     if placement.should_pin(_settings.pin_workers, _settings.workers, len(allowed)):

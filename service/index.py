@@ -1,20 +1,24 @@
 """The screening index: built once per set of list versions, then only read.
 
-Every lookup a query needs is prepared here, so that screening one vessel costs a few dict
+Every lookup a query needs is prepared here, so that screening one vessel costs a few key
 look-ups and one pass over a bigram index of the listed names (`retrieval`), never a loop over
-the list.
+the list. Everything is held in numpy arrays and byte buffers (`packed`), not as a Python object
+per vessel, name or company: a listed vessel or company is made into one when it is read.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, cast, overload
+
+import numpy as np
 
 from service.identifiers import is_valid_imo, normalize_call_sign
 from service.model import ListedEntity, ListInfo, LoadedList, NameKind, Vessel
 from service.names import NormalizedName, normalize_company, normalize_name
+from service.packed import KeyMap, KeyNumbers, Ragged, Records, Strings
 from service.retrieval import StringIndex
 
 
@@ -37,8 +41,54 @@ class NameEntry:
     norm: NormalizedName
 
 
-def _freeze(mapping: dict[str, list[int]]) -> dict[str, tuple[int, ...]]:
-    return {key: tuple(dict.fromkeys(ids)) for key, ids in mapping.items()}
+class PartyNames(Sequence[PartyName]):
+    """Every listed company name: its entity number, the name as listed and its key, in arrays."""
+
+    __slots__ = ("entity", "keys", "listed")
+
+    def __init__(self, entity: np.ndarray, listed: Strings, keys: Strings) -> None:
+        self.entity = entity  # int32 per name
+        self.listed = listed
+        self.keys = keys
+
+    @classmethod
+    def build(cls, names: Sequence[PartyName]) -> PartyNames:
+        return cls(
+            np.fromiter((p.entity for p in names), dtype=np.int32, count=len(names)),
+            Strings.build(p.listed for p in names),
+            Strings.build(p.key for p in names),
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (PartyNames, (self.entity, self.listed, self.keys))
+
+    def __len__(self) -> int:
+        return len(self.entity)
+
+    def _one(self, i: int) -> PartyName:
+        return PartyName(int(self.entity[i]), self.listed[i], self.keys[i])
+
+    @overload
+    def __getitem__(self, i: int) -> PartyName: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[PartyName]: ...
+
+    def __getitem__(self, i: int | slice) -> PartyName | list[PartyName]:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(len(self)))]
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[PartyName]:
+        return (self._one(i) for i in range(len(self)))
+
+
+def _freeze(mapping: dict[str, list[int]]) -> KeyMap:
+    return KeyMap.build({key: tuple(dict.fromkeys(ids)) for key, ids in mapping.items()})
+
+
+def _empty_parties() -> PartyNames:
+    return PartyNames.build(())
 
 
 @dataclass(frozen=True)
@@ -50,29 +100,30 @@ class ScreeningIndex:
     """
 
     lists: tuple[ListInfo, ...]
-    vessels: tuple[Vessel, ...]
-    imo_valid: tuple[bool, ...]
-    names: tuple[NameEntry, ...]
+    vessels: Records[Vessel]
+    imo_valid: np.ndarray  # bool per vessel
+    names: Records[NameEntry]
     # Per name entry, the folded key; the fuzzy pass runs over this list.
-    name_keys: tuple[str, ...]
+    name_keys: Strings
     # The fuzzy pass's index over every name entry's folded key and plain text (entry number
     # i for its key, len(names) + i for its text; most are the same string, indexed once).
     name_index: StringIndex
-    names_of_vessel: tuple[tuple[int, ...], ...]
-    by_imo: dict[str, tuple[int, ...]]
-    by_mmsi: dict[str, tuple[int, ...]]
-    by_call_sign: dict[str, tuple[int, ...]]
-    by_compact: dict[str, tuple[int, ...]]
-    by_ordered: dict[str, tuple[int, ...]]
-    by_sound: dict[str, tuple[int, ...]]
-    by_entity: dict[str, int] = field(repr=False)
-    # The lists as loaded, to rebuild an index with one list replaced.
+    names_of_vessel: Ragged
+    by_imo: KeyMap
+    by_mmsi: KeyMap
+    by_call_sign: KeyMap
+    by_compact: KeyMap
+    by_ordered: KeyMap
+    by_sound: KeyMap
+    by_entity: KeyNumbers = field(repr=False)  # entity id -> vessel number
+    # The lists as loaded, to rebuild an index with one list replaced; their vessels and
+    # entities are parts of `vessels` and `entities`.
     loaded: tuple[LoadedList, ...] = field(default=(), repr=False)
     # Listed companies and organisations, for screening a ship's owner, manager or operator.
-    entities: tuple[ListedEntity, ...] = field(default=(), repr=False)
-    party_names: tuple[PartyName, ...] = field(default=(), repr=False)
+    entities: Records[ListedEntity] = field(default_factory=lambda: Records.pack(()), repr=False)
+    party_names: PartyNames = field(default_factory=_empty_parties, repr=False)
     party_index: StringIndex = field(default_factory=lambda: StringIndex.build(()), repr=False)
-    by_company_number: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    by_company_number: KeyMap = field(default_factory=lambda: KeyMap.build({}), repr=False)
     # Views derived from this version's vessels that a face of the service wants to compute
     # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -131,27 +182,52 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             if key:
                 party_names.append(PartyName(ei, listed, key))
 
+    packed_vessels = Records.pack(vessels)
+    packed_entities = Records.pack(entities)
     return ScreeningIndex(
         lists=tuple(lst.info for lst in loaded),
-        vessels=tuple(vessels),
-        imo_valid=tuple(bool(v.imo) and is_valid_imo(v.imo or "") for v in vessels),
-        names=tuple(names),
-        name_keys=tuple(n.norm.key for n in names),
+        vessels=packed_vessels,
+        imo_valid=np.fromiter(
+            (bool(v.imo) and is_valid_imo(v.imo or "") for v in vessels),
+            dtype=bool,
+            count=len(vessels),
+        ),
+        names=Records.pack(names),
+        name_keys=Strings.build(n.norm.key for n in names),
         name_index=StringIndex.build([*(n.norm.key for n in names), *(n.norm.text for n in names)]),
-        names_of_vessel=tuple(names_of_vessel),
+        names_of_vessel=Ragged.build(names_of_vessel),
         by_imo=_freeze(by_imo),
         by_mmsi=_freeze(by_mmsi),
         by_call_sign=_freeze(by_call_sign),
         by_compact=_freeze(by_compact),
         by_ordered=_freeze(by_ordered),
         by_sound=_freeze(by_sound),
-        by_entity={v.entity_id: i for i, v in enumerate(vessels)},
-        loaded=tuple(loaded),
-        entities=tuple(entities),
-        party_names=tuple(party_names),
+        by_entity=KeyNumbers.build({v.entity_id: i for i, v in enumerate(vessels)}),
+        loaded=_parts(loaded, packed_vessels, packed_entities),
+        entities=packed_entities,
+        party_names=PartyNames.build(party_names),
         party_index=StringIndex.build(p.key for p in party_names),
         by_company_number=_freeze(by_company_number),
     )
+
+
+def _parts(
+    loaded: Sequence[LoadedList], vessels: Records[Vessel], entities: Records[ListedEntity]
+) -> tuple[LoadedList, ...]:
+    """The lists with their vessels and entities read from the index's packed ones."""
+    out = []
+    v = e = 0
+    for lst in loaded:
+        nv, ne = len(lst.vessels), len(lst.entities)
+        out.append(
+            replace(
+                lst,
+                vessels=cast(tuple[Vessel, ...], vessels.part(v, v + nv)),
+                entities=cast(tuple[ListedEntity, ...], entities.part(e, e + ne)),
+            )
+        )
+        v, e = v + nv, e + ne
+    return tuple(out)
 
 
 def _names_with_kinds(vessel: Vessel) -> Iterable[tuple[str, NameKind]]:

@@ -52,14 +52,17 @@ def screen_parties(
             continue
         candidates = index.party_index.within(key, bar)
         best: dict[int, tuple[float, str]] = {}
+        # Read from the index's arrays: a company is made into an object only when it is kept
+        # (or its list must be checked).
+        names = index.party_names
         for pi in candidates:
-            party = index.party_names[pi]
-            entity = index.entities[party.entity]
-            if lists is not None and entity.list_id not in lists:
+            ei = int(names.entity[pi])
+            if lists is not None and index.entities[ei].list_id not in lists:
                 continue
-            score = 1.0 if party.key == key else OSA.normalized_similarity(key, party.key)
-            if score > best.get(party.entity, (-1.0, ""))[0]:
-                best[party.entity] = (score, party.listed)
+            listed_key = names.keys[pi]
+            score = 1.0 if listed_key == key else OSA.normalized_similarity(key, listed_key)
+            if score > best.get(ei, (-1.0, ""))[0]:
+                best[ei] = (score, names.listed[pi])
         mine = []
         for ei, (score, listed) in best.items():
             score = round(score, 4)

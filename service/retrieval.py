@@ -33,6 +33,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from service.packed import Strings
+
 # Scores are rounded to four places before they are compared with a bar, so a name a hair
 # under the bar may still be kept; the filters keep everything within this much of it.
 ROUNDING = 1e-4
@@ -116,21 +118,21 @@ class StringIndex:
     meet are one range of numbers, and each posting list (ascending) holds them as one slice.
     """
 
-    distinct: tuple[str, ...]  # by (length, text)
+    # Every field is a numpy array or `packed.Strings` (no Python object per string), so that
+    # forked workers share them and a snapshot maps them (see service/packed.py).
+    distinct: Strings  # by (length, text)
     # The listed strings each distinct one stands for: those of distinct string d are
     # member_order[member_starts[d] : member_starts[d + 1]].
-    member_order: list[int]
-    member_starts: list[int]
+    member_order: np.ndarray  # int32
+    member_starts: np.ndarray  # int64
     lengths: np.ndarray  # int64, per distinct string
     first_of_length: np.ndarray  # number of the first distinct string at least this long
     # Every posting list in one array, the lists one after another by gram number, each
     # ascending; `keyed` holds gram number * len(distinct) + string number, so one
-    # `searchsorted` finds where every query gram's slice of a length range begins and ends.
-    gram_numbers: dict[int, int]  # tagged bigram (see `tagged_bigrams`) -> gram number
+    # `searchsorted` finds where every query gram's slice of a length range begins and ends,
+    # and an entry less its gram number * len(distinct) is the string number.
     grams: np.ndarray  # int64: the tagged bigrams, ascending, so that gram number n is grams[n]
     keyed: np.ndarray  # int64
-    ids: np.ndarray  # int64: the string number of each entry of `keyed`
-    texts: np.ndarray  # object: `distinct` as an array, to gather many strings at once
     _windows: dict[tuple[int, float], tuple[int, int, np.ndarray]] = field(default_factory=dict)
 
     @classmethod
@@ -147,23 +149,31 @@ class StringIndex:
         longest = int(lengths[-1]) if len(distinct) else 0
         grams, owner = _tagged_bigrams_of_all(distinct)
         numbers = np.unique(grams)
-        keyed = np.sort(np.searchsorted(numbers, grams) * max(1, len(distinct)) + owner)
+        keyed = np.searchsorted(numbers, grams) * max(1, len(distinct)) + owner
+        del grams, owner
+        keyed.sort()
         return cls(
-            distinct=distinct,
-            member_order=order.tolist(),
-            member_starts=starts.tolist(),
+            distinct=Strings.build(distinct),
+            member_order=order.astype(np.int32),
+            member_starts=starts.astype(np.int64),
             lengths=lengths,
             first_of_length=np.searchsorted(lengths, np.arange(longest + 2), side="left"),
-            gram_numbers=dict(zip(numbers.tolist(), range(len(numbers)), strict=True)),
             grams=numbers,
             keyed=keyed,
-            ids=keyed % max(1, len(distinct)),
-            texts=np.array(distinct, dtype=object),
         )
 
     def members(self, d: int) -> list[int]:
         """The listed strings distinct string `d` stands for."""
-        return self.member_order[self.member_starts[d] : self.member_starts[d + 1]]
+        a, b = self.member_starts[d : d + 2].tolist()
+        return self.member_order[a:b].tolist()
+
+    def _gram_numbers(self, text: str) -> list[int]:
+        """The gram numbers of the tagged bigrams of `text` that the index holds."""
+        codes = np.array(tagged_bigrams(text), dtype=np.int64)
+        at = np.searchsorted(self.grams, codes)
+        held = at < len(self.grams)
+        held[held] = self.grams[at[held]] == codes[held]
+        return at[held].tolist()
 
     def _window(self, lq: int, bar: float) -> tuple[int, int, np.ndarray]:
         """For a query of length `lq`: the range of distinct strings of a length it can meet at
@@ -189,19 +199,25 @@ class StringIndex:
         start, stop, need = self._window(len(query), bar)
         if start >= stop:
             return _EMPTY
-        numbers = self.gram_numbers
         d = len(self.distinct)
-        found = [n * d for g in tagged_bigrams(query) if (n := numbers.get(g)) is not None]
+        found = [n * d for n in self._gram_numbers(query)]
         if found:
             bounds = np.searchsorted(
                 self.keyed, [n + start for n in found] + [n + stop for n in found]
             ).tolist()
-            ids = self.ids
+            keyed = self.keyed
             k = len(found)
-            slices = [ids[a:b] for a, b in zip(bounds[:k], bounds[k:], strict=True) if b > a]
+            slices, bases, sizes = [], [], []
+            for a, b, n in zip(bounds[:k], bounds[k:], found, strict=True):
+                if b > a:
+                    slices.append(keyed[a:b])
+                    bases.append(n + start)
+                    sizes.append(b - a)
             if slices:
-                touched = np.concatenate(slices) if len(slices) > 1 else slices[0]
-                shared = np.bincount(touched - start, minlength=stop - start)
+                # Each slice less its gram's base and the window's start: counters from 0.
+                touched = np.concatenate(slices)
+                touched -= np.repeat(np.array(bases, dtype=np.int64), sizes)
+                shared = np.bincount(touched, minlength=stop - start)
                 return np.flatnonzero(shared >= need) + start
         return np.flatnonzero(need <= 0) + start
 
@@ -238,7 +254,7 @@ class StringIndex:
         bounds[order] = np.searchsorted(self.keyed, ends[order])
         lo, hi = bounds[: len(gram)], bounds[len(gram) :]
         some = hi > lo
-        lo, hi, owner = lo[some], hi[some], owner[some]
+        lo, hi, owner, gram = lo[some], hi[some], owner[some], gram[some]
         # Cut into passes of about COUNTS_PER_PASS counters and posting entries; owner ascends,
         # so the slices of a pass's queries are one range of rows.
         cost = widths + np.bincount(owner, weights=hi - lo, minlength=count).astype(np.int64)
@@ -252,7 +268,9 @@ class StringIndex:
         cuts.append(count)
         for begin, end in pairwise(cuts):
             a, b = rows[begin], rows[end]
-            yield from self._pass(windows[begin:end], lo[a:b], hi[a:b], owner[a:b] - begin)
+            yield from self._pass(
+                windows[begin:end], lo[a:b], hi[a:b], owner[a:b] - begin, gram[a:b]
+            )
 
     def _pass(
         self,
@@ -260,9 +278,10 @@ class StringIndex:
         lo: np.ndarray,
         hi: np.ndarray,
         owner: np.ndarray,
+        gram: np.ndarray,
     ) -> Iterator[np.ndarray]:
         """`candidates` of some queries, given their `windows` and their posting slices
-        ids[lo:hi], those of query `owner` (numbered from 0 here).
+        keyed[lo:hi] of gram number `gram`, those of query `owner` (numbered from 0 here).
 
         The queries' windows lie end to end in one array of counters, query i's string s at
         offsets[i] + s - starts[i], so that one `bincount` over all the slices counts what
@@ -273,10 +292,12 @@ class StringIndex:
         widths = np.fromiter((w[1] - w[0] for w in windows), dtype=np.int64, count=count)
         ends = np.cumsum(widths)
         offsets = ends - widths
-        shift = (offsets - starts)[owner]  # from string number to counter, per slice
+        # From a `keyed` entry to its counter, per slice: less the gram's base (to the string
+        # number), then from string number to counter.
+        shift = (offsets - starts)[owner] - gram * len(self.distinct)
         sizes = hi - lo
         keys = np.empty(int(sizes.sum()), dtype=np.int64)
-        ids = self.ids
+        ids = self.keyed
         long = sizes >= LONG_SLICE
         at = 0
         for a, b, s in zip(lo[long].tolist(), hi[long].tolist(), shift[long].tolist(), strict=True):
@@ -308,17 +329,20 @@ class StringIndex:
         if len(ids) == 0:
             return []
         picked = ids.tolist()
-        distinct = self.distinct
+        texts = self.distinct.take(picked)
         members = self.members
         cutoff = bar - ROUNDING
         if len(picked) <= FEW:
             similarity = OSA.normalized_similarity
             return [
-                m for i in picked if similarity(query, distinct[i]) >= cutoff for m in members(i)
+                m
+                for i, text in zip(picked, texts, strict=True)
+                if similarity(query, text) >= cutoff
+                for m in members(i)
             ]
         scores = process.cdist(
             [query],
-            [distinct[i] for i in picked],
+            texts,
             scorer=OSA.normalized_similarity,
             score_cutoff=max(bar - ROUNDING, 0.0),
             dtype=np.float32,
@@ -353,7 +377,7 @@ class StringIndex:
         # Gathered from object arrays rather than by a Python loop over the pairs.
         scores = process.cpdist(
             np.repeat(np.array(queries, dtype=object), sizes).tolist(),
-            self.texts[flat].tolist(),
+            self.distinct.take(flat.tolist()),
             scorer=OSA.normalized_similarity,
             score_cutoff=max(bar - ROUNDING, 0.0),
             dtype=np.float32,

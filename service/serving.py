@@ -13,6 +13,8 @@ swaps in the newest, read back from the store, so all serve the same version.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import gc
 import logging
 import threading
 import time
@@ -28,6 +30,7 @@ from service.loaders.errors import ListLoadError
 from service.loaders.registry import load_lists
 from service.matcher import Policy
 from service.model import LoadedList
+from service.names import name_readings, normalize_company, normalize_name
 from service.portcalls.calls import CallFileSummary, PortCall, PortCallIndex
 from service.portcalls.ports import PortTable
 from service.portcalls.risk import RiskPolicy
@@ -86,6 +89,19 @@ def load_port_data(settings: Settings, store: Store) -> PortData:
     return data
 
 
+def release_memory() -> None:
+    """Give back to the system the memory the parsed lists took (the index keeps none of their
+    objects), so that the workers forked next do not start with it: the normalisation caches
+    emptied (the last names of the build, left all over the memory the build took, would keep
+    much of it from being freed), a collection, then glibc's free memory returned (a no-op
+    where there is no glibc). The caches fill again with the names queries send."""
+    for cached in (normalize_name, name_readings, normalize_company):
+        cached.cache_clear()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 @dataclass
 class Serving:
     settings: Settings
@@ -129,30 +145,46 @@ class Serving:
                 with contextlib.suppress(ListLoadError, OSError):
                     key = snapshot.key_of(folder)
             kept = None if key is None else snapshot.load(self.settings.data_dir, key)
+            if kept is not None:
+                key = None  # served from the snapshot already
             try:
                 loaded = load_lists(folder) if kept is None else kept[0]
             except (ListLoadError, OSError) as exc:
                 self._failed(f"list load from {folder} failed: {exc}")
                 return False
-            # The store writes (SQLite and psycopg let go of the GIL while they wait) and the
-            # index build overlap; the index is served only once every version is stored.
+            # The store writes and the index build overlap; the index is served only once every
+            # version is stored. With snapshots, a forked process builds the index and writes
+            # it, while this one stores the versions, and the index is served from its file,
+            # mapped: its arrays in the page cache, shared by every worker, rather than in this
+            # process's memory.
+            data_dir = self.settings.data_dir
             with ThreadPoolExecutor(1, thread_name_prefix="publish") as pool:
                 stored = pool.submit(self._publish_all, loaded, folder)
-                index = build_index(loaded) if kept is None else kept[1]
+                index = None if kept is None else kept[1]
+                if index is None and key is not None:
+                    if snapshot.build_apart(data_dir, key, loaded):
+                        index = snapshot.mapped(data_dir, key, [lst.info for lst in loaded])
+                    if index is not None:
+                        key = None  # written already
+                if index is None:
+                    index = build_index(loaded)
                 try:
                     stored.result()
                 except (StoreError, ValueError) as exc:
                     self._failed(f"list version not stored, not served: {exc}")
                     return False
             self._serve(loaded, index)
-            if kept is None and key is not None and self.index is not None:
-                save = (
-                    snapshot.save
-                    if self.settings.snapshots == "wait"
-                    else snapshot.save_in_background
-                )
-                save(self.settings.data_dir, key, loaded, self.index)
+            del loaded, index, kept  # the parsed lists: the index holds what it needs of them
+            # Built here (no fork): written now, then served from the file all the same.
+            written = (
+                key is not None
+                and self.index is not None
+                and snapshot.save(data_dir, key, list(self.index.loaded), self.index)
+            )
+            if written and key is not None and self.index is not None:
+                self.index = snapshot.mapped(data_dir, key, self.index.lists) or self.index
             self.last_error = None
+        release_memory()
         if not starting:
             self.reload_port_data()
         return True

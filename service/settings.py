@@ -231,8 +231,10 @@ SETTINGS: dict[str, Setting] = {
         "SNAPSHOTS",
         "background",
         "Keep the parsed lists and their index in `DATA_DIR/snapshots/` so that a restart on the "
-        "same files skips parsing: `background` (written by a forked process after start), "
-        "`wait` (start-up waits for it) or `off`.",
+        "same files skips parsing, and serve the index from that file, mapped: the workers share "
+        "its arrays in the page cache. `background` and `wait` (the same: the file is written "
+        "before serving, a copy of the index's arrays) or `off` (the index in each process's "
+        "memory).",
     ),
     "max_list_shrink": Setting(
         "MAX_LIST_SHRINK",

@@ -1,0 +1,106 @@
+"""The packed storage reads back exactly what was put in, pickles its arrays out of band, and
+the index built on it answers as the objects it replaced would."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from service import snapshot
+from service.index import build_index
+from service.loaders.registry import load_lists
+from service.model import Vessel, VesselName
+from service.packed import KeyMap, KeyNumbers, Ragged, Records, Strings, key_hash
+
+SAMPLE = Path(__file__).resolve().parent.parent / "lists"
+
+
+def test_strings_read_back_any_text() -> None:
+    texts = ["", "LADY R", "ЛЕДИ Р", "海星", "a\udcff", "x" * 5000]
+    packed = Strings.build(texts)
+    assert list(packed) == texts
+    assert [packed[i] for i in range(-len(texts), 0)] == texts
+    assert packed[1:3] == texts[1:3]
+    assert packed.take([5, 0, 2]) == [texts[5], texts[0], texts[2]]
+    many = [5, 0, 2, 1, 1, 3, 4, 0, 5, 2]  # enough to be gathered at once
+    assert packed.take(many) == [texts[i] for i in many]
+    with_nul = Strings.build(["A\0B", "C", *texts])
+    assert with_nul.nul and with_nul.take(many) == [with_nul[i] for i in many]
+    with pytest.raises(IndexError):
+        packed[len(texts)]
+
+
+def test_records_read_back_equal_values_and_share_a_part() -> None:
+    vessels = [
+        Vessel(f"x:{i}", "x", str(i), f"SHIP {i}", (VesselName(f"OLD {i}", "fka"),), imo=None)
+        for i in range(10)
+    ]
+    packed = Records.pack(vessels)
+    assert list(packed) == vessels
+    assert packed[-1] == vessels[-1]
+    part = packed.part(3, 7)
+    assert list(part) == vessels[3:7]
+    assert part.data is packed.data
+
+
+def test_ragged_rows() -> None:
+    rows = [(1, 2), (), (7,), (3, 4, 5)]
+    packed = Ragged.build(rows)
+    assert list(packed) == rows
+    assert packed[1] == ()
+
+
+def test_key_maps_read_like_dicts() -> None:
+    mapping = {"9123456": (1, 5), "LADYR": (2,), "": (3,), "ЛЕДИ": (4, 4)}
+    packed = KeyMap.build(mapping)
+    assert dict(packed.items()) == mapping
+    assert packed.get("absent", ()) == ()
+    assert "LADYR" in packed and "LADY" not in packed and 7 not in packed
+    with pytest.raises(KeyError):
+        packed["absent"]
+    numbers = KeyNumbers.build({"a": 1, "b": 0})
+    assert numbers["a"] == 1 and numbers.get("c") is None and set(numbers) == {"a", "b"}
+    assert key_hash("LADYR") == key_hash("LADYR") != key_hash("LADYS")
+
+
+def test_arrays_pickle_out_of_band() -> None:
+    packed = Strings.build(["ONE", "TWO"])
+    buffers: list[pickle.PickleBuffer] = []
+    data = pickle.dumps(packed, protocol=5, buffer_callback=buffers.append)
+    assert len(buffers) == 2  # the text and the offsets, not inside the pickle
+    again = pickle.loads(data, buffers=buffers)
+    assert list(again) == ["ONE", "TWO"]
+
+
+def test_a_mapped_snapshot_index_answers_as_the_built_one(tmp_path: Path) -> None:
+    loaded = load_lists(SAMPLE)
+    index = build_index(loaded)
+    assert snapshot.save(tmp_path, "k", list(index.loaded), index)
+    mapped = snapshot.mapped(tmp_path, "k", index.lists)
+    assert mapped is not None
+    assert mapped.lists == index.lists
+    assert list(mapped.vessels) == list(index.vessels)
+    assert list(mapped.names) == list(index.names)
+    assert list(mapped.names_of_vessel) == list(index.names_of_vessel)
+    assert dict(mapped.by_imo.items()) == dict(index.by_imo.items())
+    assert list(mapped.party_names) == list(index.party_names)
+    assert isinstance(mapped.name_index.keyed, np.ndarray)
+    assert not mapped.name_index.keyed.flags.writeable  # read from the file, not copied
+    assert [list(lst.vessels) for lst in mapped.loaded] == [list(lst.vessels) for lst in loaded]
+    for key in ("LADY R", "MARIA", "OCEAN"):
+        assert mapped.name_index.within(key, 0.8) == index.name_index.within(key, 0.8)
+
+
+def test_an_index_built_apart_is_the_one_built_here(tmp_path: Path) -> None:
+    loaded = load_lists(SAMPLE)
+    index = build_index(loaded)
+    assert snapshot.build_apart(tmp_path, "apart", loaded)
+    apart = snapshot.mapped(tmp_path, "apart", [lst.info for lst in loaded])
+    assert apart is not None
+    assert apart.lists == index.lists
+    assert list(apart.vessels) == list(index.vessels)
+    assert list(apart.entities) == list(index.entities)
+    assert apart.name_index.within("LADY R", 0.8) == index.name_index.within("LADY R", 0.8)
