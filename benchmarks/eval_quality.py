@@ -1,8 +1,10 @@
-"""Screening quality on ../shared/eval/dev-queries.jsonl, served from the real OFAC files.
+"""Screening quality on ../shared/eval/dev-queries.jsonl, served from the real OFAC files
+(and the EU annexes with `--with-eu`).
 
 Every query goes through the full HTTP path (Flask test client): schemas, matcher, rendering.
 Prints recall per category, false matches and review load on negatives, and exits non-zero
-when a target of the core issue is missed. Usage: python benchmarks/eval_quality.py [--show N]
+when a target of the core issue is missed.
+Usage: python benchmarks/eval_quality.py [--show N] [--with-eu] [--typo-table]
 """
 
 from __future__ import annotations
@@ -124,6 +126,21 @@ def _top(body: dict) -> str:
     return f"{m['vessel']['name']} {m['vessel']['imo']} {m['score']} {m['explanation']['notes']}"
 
 
+def _with_eu(ofac: Path) -> Path:
+    """A folder whose manifest names `ofac` (OFAC's CSV files) and the EU annexes."""
+    folder = Path(tempfile.mkdtemp(prefix="eval-lists-"))
+    entries = [
+        {"id": "us-ofac-sdn", "path": str(ofac.resolve()), "format": "ofac-csv"},
+        {
+            "id": "eu-ojeu",
+            "path": str((SHARED / "data" / "eu" / "ojeu").resolve()),
+            "format": "eu-ojeu",
+        },
+    ]
+    (folder / "manifest.json").write_text(json.dumps({"lists": entries}))
+    return folder
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--show", type=int, default=0, help="misses to print per category")
@@ -132,10 +149,17 @@ def main() -> int:
     parser.add_argument(
         "--typo-table", action="store_true", help="also sweep the typo rule's settings"
     )
+    parser.add_argument(
+        "--with-eu",
+        action="store_true",
+        help="serve the EU annexes (../shared/data/eu/ojeu) beside --lists, as OFAC + EU",
+    )
     args = parser.parse_args()
     if not args.queries.exists():
         print(f"{args.queries} is not here; nothing to measure")
         return 0 if os.environ.get("CI") != "true" else 1
+    if args.with_eu:
+        args.lists = _with_eu(args.lists)
     f = evaluate(args.queries, args.lists, args.show)
     if args.typo_table:
         typo_table(args.queries, args.lists)
