@@ -182,7 +182,8 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             if key:
                 party_names.append(PartyName(ei, listed, key))
 
-    packed_vessels = Records.pack(vessels)
+    # Vessels and names are read by every query, so deflated: fewer pages for a worker to read.
+    packed_vessels = Records.pack(vessels, compress=True)
     packed_entities = Records.pack(entities)
     return ScreeningIndex(
         lists=tuple(lst.info for lst in loaded),
@@ -192,7 +193,7 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             dtype=bool,
             count=len(vessels),
         ),
-        names=Records.pack(names),
+        names=Records.pack(names, compress=True),
         name_keys=Strings.build(n.norm.key for n in names),
         name_index=StringIndex.build([*(n.norm.key for n in names), *(n.norm.text for n in names)]),
         names_of_vessel=Ragged.build(names_of_vessel),
