@@ -128,6 +128,18 @@ class ScreeningIndex:
     # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
     memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def vessels_of(self, entries: Sequence[int]) -> list[int]:
+        """The vessel number of each name entry, without reading the entries: a vessel's
+        entries are numbered consecutively, vessel after vessel (`build_index`)."""
+        if not entries:
+            return []
+        at = np.asarray(entries, dtype=np.int64)
+        return (np.searchsorted(self.names_of_vessel.starts, at, side="right") - 1).tolist()
+
+    def numbers_of(self, entry: int) -> tuple[str, ...]:
+        """A name entry's hull numbers, read from its key alone."""
+        return tuple(sorted(t for t in self.name_keys[entry].split() if t.isdigit()))
+
     @property
     def list_ids(self) -> tuple[str, ...]:
         return tuple(info.id for info in self.lists)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Generic, Literal, TypeVar, cast
 
 from service.identifiers import (
     FlagResult,
@@ -38,6 +38,7 @@ from service.names import NormalizedName, name_readings
 from service.typos import typo_decisions
 
 Decision = Literal["match", "review", "clear"]
+T = TypeVar("T")
 ImoStatus = Literal["exact", "mismatch", "absent", "invalid"]
 IdStatus = Literal["exact", "mismatch", "absent"]
 FlagStatus = Literal["match", "mismatch", "absent"]
@@ -165,6 +166,42 @@ def screen(query: Query, index: ScreeningIndex, policy: Policy) -> Screening:
     return _screen_prepared(query, prepare(query), index, policy, None)
 
 
+class _Read(Generic[T]):
+    """A sequence of the index read through a dict: one screening reads some entries several
+    times (its hits, then each candidate's names, then the typo rule's), and the packed index
+    decodes an entry at each read."""
+
+    __slots__ = ("_read", "_values")
+
+    def __init__(self, values: Sequence[T]) -> None:
+        self._values = values
+        self._read: dict[int, T] = {}
+
+    def __getitem__(self, i: int) -> T:
+        try:
+            return self._read[i]
+        except KeyError:
+            value = self._read[i] = self._values[i]
+            return value
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+class _QueryView:
+    """The index as one screening reads it: its vessels, names and each vessel's names read
+    once each; everything else is the index's own."""
+
+    def __init__(self, index: ScreeningIndex) -> None:
+        self._index = index
+        self.vessels = _Read(index.vessels)
+        self.names = _Read(index.names)
+        self.names_of_vessel = _Read(index.names_of_vessel)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+
 def _bar(query: Query, policy: Policy) -> float:
     return policy.review_threshold if query.threshold is None else query.threshold
 
@@ -177,23 +214,28 @@ def _screen_prepared(
     retrieved: Sequence[Sequence[int]] | None,
 ) -> Screening:
     """`screen` once the query is prepared; `retrieved` is the fuzzy pass when done in bulk."""
+    index = cast(ScreeningIndex, _QueryView(index))
     bar = _bar(query, policy)
     limit = policy.default_limit if query.limit is None else query.limit
     allowed = None if query.lists is None else frozenset(query.lists)
 
     matches: list[Match] = []
     set_aside: list[SetAside] = []
-    for vi in _candidates(pq, index, bar, retrieved):
+    # The names by which each match was reached, where they hold all the typo rule needs.
+    reached: dict[str, Sequence[int]] = {}
+    for vi, entries in _candidates(pq, index, bar, retrieved).items():
         vessel = index.vessels[vi]
         if allowed is not None and vessel.list_id not in allowed:
             continue
-        match = _score(pq, vi, index, policy, bar)
+        match = _score(pq, vi, index, policy, bar, entries)
         if isinstance(match, Match):
             matches.append(match)
+            if entries is not None and bar <= 1 - 1 / max(5, policy.typo_min_letters):
+                reached[match.entity_id] = entries
         elif match is not None:
             set_aside.append(match)
     if pq.norm is not None and matches:
-        matches = typo_decisions(pq, matches, index, policy)
+        matches = typo_decisions(pq, matches, index, policy, reached)
     matches.sort(key=_match_order)
     matches = matches[:limit]
     set_aside.sort(key=lambda a: (-a.name_score, a.vessel.entity_id))
@@ -225,21 +267,25 @@ def _candidates(
     index: ScreeningIndex,
     bar: float,
     retrieved: Sequence[Sequence[int]] | None = None,
-) -> dict[int, None]:
+) -> dict[int, list[int] | None]:
     """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass over
-    each reading of the name.
+    each reading of the name, each with the name entries that reached the bar (None for a
+    vessel an identifier found: all its names are scored, since its score rests on them).
+
+    Only those entries can give a vessel reached by name its best name: any other of its
+    names is further than the bar by edit similarity and not equal in compact, word-sorted
+    or sound form, and no rule raises such a name to the bar.
 
     `retrieved` is the fuzzy pass's answer (name entry numbers, per reading) when `screen_many`
     computed it for many queries at once; it must be what `_retrieve` would have returned.
     """
-    found: dict[int, None] = {}
+    found: dict[int, list[int] | None] = {}
     if pq.imo is not None and pq.imo.digits:
         found.update(dict.fromkeys(index.by_imo.get(pq.imo.digits, ())))
     if pq.mmsi:
         found.update(dict.fromkeys(index.by_mmsi.get(pq.mmsi, ())))
     if pq.call_sign:
         found.update(dict.fromkeys(index.by_call_sign.get(pq.call_sign, ())))
-    names = index.names
     for i, norm in enumerate(pq.readings):
         entries: list[int] = []
         entries.extend(index.by_compact.get(norm.compact, ()))
@@ -255,11 +301,18 @@ def _candidates(
         elif i < len(retrieved):
             hits = retrieved[i]
         for ni in hits:
-            other = names[ni].norm.numbers
-            if numbered_out and other and other != norm.numbers:
-                continue
+            if numbered_out:
+                other = index.numbers_of(ni)
+                if other and other != norm.numbers:
+                    continue
             entries.append(ni)
-        found.update(dict.fromkeys(names[ni].vessel for ni in entries))
+        for ni, vi in zip(entries, index.vessels_of(entries), strict=True):
+            if vi not in found:
+                found[vi] = [ni]
+            else:
+                mine = found[vi]
+                if mine is not None and ni not in mine:
+                    mine.append(ni)
     return found
 
 
@@ -278,13 +331,14 @@ def _entries(found: list[int], count: int) -> list[int]:
 
 
 def _best_name(
-    pq: PreparedQuery, vi: int, index: ScreeningIndex
+    pq: PreparedQuery, vi: int, index: ScreeningIndex, entries: Sequence[int] | None = None
 ) -> tuple[float, NameEntry, NormalizedName]:
-    """The vessel's listed name closest to any reading of the query's, with that reading."""
+    """The vessel's listed name closest to any reading of the query's, with that reading,
+    among `entries` (its names that reached the bar) or else all its names."""
     assert pq.norm is not None
     best_score = -1.0
     best: tuple[NameEntry, NormalizedName] | None = None
-    for ni in index.names_of_vessel[vi]:
+    for ni in index.names_of_vessel[vi] if entries is None else sorted(entries):
         entry = index.names[ni]
         for i, reading in enumerate(pq.readings):
             s = name_similarity(reading, entry.norm)
@@ -318,7 +372,12 @@ def _id_status(mine: str | None, listed: str | None) -> IdStatus:
 
 
 def _score(
-    pq: PreparedQuery, vi: int, index: ScreeningIndex, policy: Policy, bar: float
+    pq: PreparedQuery,
+    vi: int,
+    index: ScreeningIndex,
+    policy: Policy,
+    bar: float,
+    entries: Sequence[int] | None = None,
 ) -> Match | SetAside | None:
     """The candidate as a match, or set aside with the reason when only a differing valid IMO
     keeps it out, or None when it is simply not close enough."""
@@ -328,7 +387,7 @@ def _score(
     entry: NameEntry | None = None
     reading = pq.norm
     if pq.norm is not None and index.names_of_vessel[vi]:
-        name_score, entry, reading = _best_name(pq, vi, index)
+        name_score, entry, reading = _best_name(pq, vi, index, entries)
 
     imo = _imo_status(pq, vessel, index.imo_valid[vi])
     mmsi = _id_status(pq.mmsi, vessel.mmsi)

@@ -6,6 +6,7 @@ this rule makes it a `match` where a typo is the likelier reading (see `typo_dec
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ def typo_decisions(
     matches: list[Match],
     index: ScreeningIndex,
     policy: Policy,
+    reached: Mapping[str, Sequence[int]] | None = None,
 ) -> list[Match]:
     """Raise to `match` the one listed ship whose name is one typo from the query's.
 
@@ -31,14 +33,20 @@ def typo_decisions(
     small share of it. It stays
     `review` when an identifier conflicts, or when another listed ship's name is as close
     (two listed ships one letter apart: the letter is what tells them apart).
+
+    `reached` holds, by entity id, the names of a match that reached a bar of 0.8 or less:
+    every name one edit from the query's in five letters or more is among them, so only those
+    are read; a match not in it has all its names read.
     """
     if all(m.decision == "match" for m in matches):
         return matches  # nothing to raise (the usual answer to an exact name)
     closest: list[tuple[int, Match, NameEntry, NormalizedName]] = []
     for m in matches:
-        vi = index.by_entity[m.entity_id]
+        mine = reached.get(m.entity_id) if reached is not None else None
+        if mine is None:
+            mine = index.names_of_vessel[index.by_entity[m.entity_id]]
         best: tuple[int, NameEntry, NormalizedName] | None = None
-        for ni in index.names_of_vessel[vi]:
+        for ni in mine:
             entry = index.names[ni]
             for reading in pq.readings:
                 d = edit_distance(reading, entry.norm)
