@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Generic, Literal, TypeVar, cast
+from typing import Literal, cast
 
+from service.candidates import QueryView, candidates, entries_of
 from service.identifiers import (
     FlagResult,
     Imo,
@@ -29,7 +30,6 @@ from service.index import NameEntry, ScreeningIndex
 from service.model import ListInfo, Vessel
 from service.name_scores import (
     NAME_KIND_RANK,
-    NUMBER_MISMATCH_CAP,
     OTHER_READING_CAP,
     name_similarity,
     script_note,
@@ -38,7 +38,6 @@ from service.names import NormalizedName, name_readings
 from service.typos import typo_decisions
 
 Decision = Literal["match", "review", "clear"]
-T = TypeVar("T")
 ImoStatus = Literal["exact", "mismatch", "absent", "invalid"]
 IdStatus = Literal["exact", "mismatch", "absent"]
 FlagStatus = Literal["match", "mismatch", "absent"]
@@ -166,42 +165,6 @@ def screen(query: Query, index: ScreeningIndex, policy: Policy) -> Screening:
     return _screen_prepared(query, prepare(query), index, policy, None)
 
 
-class _Read(Generic[T]):
-    """A sequence of the index read through a dict: one screening reads some entries several
-    times (its hits, then each candidate's names, then the typo rule's), and the packed index
-    decodes an entry at each read."""
-
-    __slots__ = ("_read", "_values")
-
-    def __init__(self, values: Sequence[T]) -> None:
-        self._values = values
-        self._read: dict[int, T] = {}
-
-    def __getitem__(self, i: int) -> T:
-        try:
-            return self._read[i]
-        except KeyError:
-            value = self._read[i] = self._values[i]
-            return value
-
-    def __len__(self) -> int:
-        return len(self._values)
-
-
-class _QueryView:
-    """The index as one screening reads it: its vessels, names and each vessel's names read
-    once each; everything else is the index's own."""
-
-    def __init__(self, index: ScreeningIndex) -> None:
-        self._index = index
-        self.vessels = _Read(index.vessels)
-        self.names = _Read(index.names)
-        self.names_of_vessel = _Read(index.names_of_vessel)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index, name)
-
-
 def _bar(query: Query, policy: Policy) -> float:
     return policy.review_threshold if query.threshold is None else query.threshold
 
@@ -214,7 +177,7 @@ def _screen_prepared(
     retrieved: Sequence[Sequence[int]] | None,
 ) -> Screening:
     """`screen` once the query is prepared; `retrieved` is the fuzzy pass when done in bulk."""
-    index = cast(ScreeningIndex, _QueryView(index))
+    index = cast(ScreeningIndex, QueryView(index))
     bar = _bar(query, policy)
     limit = policy.default_limit if query.limit is None else query.limit
     allowed = None if query.lists is None else frozenset(query.lists)
@@ -223,7 +186,7 @@ def _screen_prepared(
     set_aside: list[SetAside] = []
     # The names by which each match was reached, where they hold all the typo rule needs.
     reached: dict[str, Sequence[int]] = {}
-    for vi, entries in _candidates(pq, index, bar, retrieved).items():
+    for vi, entries in candidates(pq, index, bar, retrieved).items():
         vessel = index.vessels[vi]
         if allowed is not None and vessel.list_id not in allowed:
             continue
@@ -260,74 +223,6 @@ def _strongest(matches: list[Match]) -> Decision:
     if any(m.decision == "match" for m in matches):
         return "match"
     return "review" if matches else "clear"
-
-
-def _candidates(
-    pq: PreparedQuery,
-    index: ScreeningIndex,
-    bar: float,
-    retrieved: Sequence[Sequence[int]] | None = None,
-) -> dict[int, list[int] | None]:
-    """Vessel numbers worth scoring, from exact identifier maps and the fuzzy name pass over
-    each reading of the name, each with the name entries that reached the bar (None for a
-    vessel an identifier found: all its names are scored, since its score rests on them).
-
-    Only those entries can give a vessel reached by name its best name: any other of its
-    names is further than the bar by edit similarity and not equal in compact, word-sorted
-    or sound form, and no rule raises such a name to the bar.
-
-    `retrieved` is the fuzzy pass's answer (name entry numbers, per reading) when `screen_many`
-    computed it for many queries at once; it must be what `_retrieve` would have returned.
-    """
-    found: dict[int, list[int] | None] = {}
-    if pq.imo is not None and pq.imo.digits:
-        found.update(dict.fromkeys(index.by_imo.get(pq.imo.digits, ())))
-    if pq.mmsi:
-        found.update(dict.fromkeys(index.by_mmsi.get(pq.mmsi, ())))
-    if pq.call_sign:
-        found.update(dict.fromkeys(index.by_call_sign.get(pq.call_sign, ())))
-    for i, norm in enumerate(pq.readings):
-        entries: list[int] = []
-        entries.extend(index.by_compact.get(norm.compact, ()))
-        entries.extend(index.by_ordered.get(norm.ordered, ()))
-        if norm.non_latin and norm.sound_is_distinctive:
-            entries.extend(index.by_sound.get(norm.sound, ()))
-        # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
-        # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
-        numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP
-        hits: Sequence[int] = ()
-        if retrieved is None:
-            hits = _retrieve(norm, index, bar)
-        elif i < len(retrieved):
-            hits = retrieved[i]
-        for ni in hits:
-            if numbered_out:
-                other = index.numbers_of(ni)
-                if other and other != norm.numbers:
-                    continue
-            entries.append(ni)
-        for ni, vi in zip(entries, index.vessels_of(entries), strict=True):
-            if vi not in found:
-                found[vi] = [ni]
-            else:
-                mine = found[vi]
-                if mine is not None and ni not in mine:
-                    mine.append(ni)
-    return found
-
-
-def _retrieve(norm: NormalizedName, index: ScreeningIndex, bar: float) -> list[int]:
-    """The name entries (ascending) whose folded key or plain text is within `bar` of the
-    query's: every name whose edit similarity in `name_similarity` can reach the bar."""
-    found = index.name_index.within(norm.key, bar)
-    if norm.text != norm.key:
-        found += index.name_index.within(norm.text, bar)
-    return _entries(found, len(index.names))
-
-
-def _entries(found: list[int], count: int) -> list[int]:
-    """Name entry numbers from name index strings (a key is entry i, a text count + i)."""
-    return sorted({i if i < count else i - count for i in found})
 
 
 def _best_name(
@@ -533,7 +428,7 @@ def screen_many(
                 hits = found[(reading.key, bar)]
                 if reading.text != reading.key:
                     hits = hits + found[(reading.text, bar)]
-                retrieved.append(_entries(hits, len(index.names)))
+                retrieved.append(entries_of(hits, len(index.names)))
             done = answers[key] = _screen_prepared(q, pq, index, policy, retrieved)
         # The answer echoes each caller's own spelling, so only the matches are shared.
         out.append(done if done.query == pq else replace(done, query=pq))
@@ -541,7 +436,7 @@ def screen_many(
 
 
 def _same_answer_key(q: Query, pq: PreparedQuery, policy: Policy) -> Hashable:
-    """Everything `_candidates` and `_score` read: queries with equal keys get equal matches."""
+    """Everything `candidates` and `_score` read: queries with equal keys get equal matches."""
     return (
         pq.readings,
         None if pq.imo is None else (pq.imo.digits, pq.imo.valid),
