@@ -42,5 +42,5 @@ def vessel_history(
     found = calls.for_vessel(vessel.imo, vessel.mmsi, since)
     rated = tuple(RatedCall(c, call_risks(c, policy)) for c in found)
     flags = vessel_risk_flags(found, vessel.flags, vessel.former_flags, policy)
-    older = 0 if since is None else len(calls.for_vessel(vessel.imo, vessel.mmsi)) - len(found)
+    older = 0 if since is None else calls.count(vessel.imo, vessel.mmsi) - len(found)
     return VesselHistory(rated, tuple(flags), older)
