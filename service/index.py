@@ -83,8 +83,52 @@ class PartyNames(Sequence[PartyName]):
         return (self._one(i) for i in range(len(self)))
 
 
+class ListedVessels(Sequence[Vessel]):
+    """Listed vessels read whole: each one's screening fields (`lean`) with its source
+    record (`sources`) put back. Screening reads the lean records alone, a fifth of the bytes
+    (the source record is most of a vessel's pickle and only an analyst's look-up or a stored
+    list version shows it)."""
+
+    __slots__ = ("lean", "sources")
+
+    def __init__(self, lean: Records[Vessel], sources: Records[dict[str, Any]]) -> None:
+        self.lean = lean
+        self.sources = sources
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ListedVessels, (self.lean, self.sources))
+
+    def __len__(self) -> int:
+        return len(self.lean)
+
+    def _one(self, i: int) -> Vessel:
+        return replace(self.lean[i], source_record=self.sources[i])
+
+    @overload
+    def __getitem__(self, i: int) -> Vessel: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Vessel]: ...
+
+    def __getitem__(self, i: int | slice) -> Vessel | list[Vessel]:
+        if isinstance(i, slice):
+            return [self._one(j) for j in range(*i.indices(len(self)))]
+        return self._one(i)
+
+    def __iter__(self) -> Iterator[Vessel]:
+        return (self._one(i) for i in range(len(self)))
+
+    def part(self, start: int, stop: int) -> ListedVessels:
+        """Vessels start..stop-1, sharing these buffers."""
+        return ListedVessels(self.lean.part(start, stop), self.sources.part(start, stop))
+
+
 def _freeze(mapping: dict[str, list[int]]) -> KeyMap:
     return KeyMap.build({key: tuple(dict.fromkeys(ids)) for key, ids in mapping.items()})
+
+
+def _no_vessels() -> ListedVessels:
+    return ListedVessels(Records.pack(()), Records.pack(()))
 
 
 def _empty_parties() -> PartyNames:
@@ -100,6 +144,7 @@ class ScreeningIndex:
     """
 
     lists: tuple[ListInfo, ...]
+    # Each vessel without its source record (`listed` has them whole).
     vessels: Records[Vessel]
     imo_valid: np.ndarray  # bool per vessel
     names: Records[NameEntry]
@@ -116,8 +161,10 @@ class ScreeningIndex:
     by_ordered: KeyMap
     by_sound: KeyMap
     by_entity: KeyNumbers = field(repr=False)  # entity id -> vessel number
+    # The vessels whole, source records included.
+    listed: ListedVessels = field(default_factory=lambda: _no_vessels(), repr=False)
     # The lists as loaded, to rebuild an index with one list replaced; their vessels and
-    # entities are parts of `vessels` and `entities`.
+    # entities are parts of `listed` and `entities`.
     loaded: tuple[LoadedList, ...] = field(default=(), repr=False)
     # Listed companies and organisations, for screening a ship's owner, manager or operator.
     entities: Records[ListedEntity] = field(default_factory=lambda: Records.pack(()), repr=False)
@@ -146,7 +193,7 @@ class ScreeningIndex:
 
     def vessel(self, entity_id: str) -> Vessel | None:
         i = self.by_entity.get(entity_id)
-        return None if i is None else self.vessels[i]
+        return None if i is None else self.listed[i]
 
 
 def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
@@ -195,11 +242,12 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
                 party_names.append(PartyName(ei, listed, key))
 
     # Vessels and names are read by every query, so deflated: fewer pages for a worker to read.
-    packed_vessels = Records.pack(vessels, compress=True)
+    lean = Records.pack((replace(v, source_record={}) for v in vessels), compress=True)
+    whole = ListedVessels(lean, Records.pack((v.source_record for v in vessels), compress=True))
     packed_entities = Records.pack(entities)
     return ScreeningIndex(
         lists=tuple(lst.info for lst in loaded),
-        vessels=packed_vessels,
+        vessels=lean,
         imo_valid=np.fromiter(
             (bool(v.imo) and is_valid_imo(v.imo or "") for v in vessels),
             dtype=bool,
@@ -216,7 +264,8 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         by_ordered=_freeze(by_ordered),
         by_sound=_freeze(by_sound),
         by_entity=KeyNumbers.build({v.entity_id: i for i, v in enumerate(vessels)}),
-        loaded=_parts(loaded, packed_vessels, packed_entities),
+        listed=whole,
+        loaded=_parts(loaded, whole, packed_entities),
         entities=packed_entities,
         party_names=PartyNames.build(party_names),
         party_index=StringIndex.build(p.key for p in party_names),
@@ -225,7 +274,7 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
 
 
 def _parts(
-    loaded: Sequence[LoadedList], vessels: Records[Vessel], entities: Records[ListedEntity]
+    loaded: Sequence[LoadedList], vessels: ListedVessels, entities: Records[ListedEntity]
 ) -> tuple[LoadedList, ...]:
     """The lists with their vessels and entities read from the index's packed ones."""
     out = []

@@ -116,3 +116,23 @@ def test_an_index_built_apart_is_the_one_built_here(tmp_path: Path) -> None:
     assert list(apart.vessels) == list(index.vessels)
     assert list(apart.entities) == list(index.entities)
     assert apart.name_index.within("LADY R", 0.8) == index.name_index.within("LADY R", 0.8)
+
+
+def test_screening_reads_vessels_without_their_source_records(tmp_path: Path) -> None:
+    loaded = load_lists(SAMPLE)
+    parsed = [v for lst in loaded for v in lst.vessels]
+    assert any(v.source_record for v in parsed)
+    index = build_index(loaded)
+    assert snapshot.save(tmp_path, "k", list(index.loaded), index)
+    mapped = snapshot.mapped(tmp_path, "k", index.lists)
+    assert mapped is not None
+    for built in (index, mapped):
+        assert all(v.source_record == {} for v in built.vessels)
+        assert list(built.vessels) == parsed  # every field a screening reads
+        # Whole where the record is shown or stored: a vessel's look-up, the lists as loaded.
+        assert [v.source_record for v in built.listed] == [v.source_record for v in parsed]
+        first = parsed[0]
+        found = built.vessel(first.entity_id)
+        assert found is not None and found.source_record == first.source_record
+        again = [v.source_record for lst in built.loaded for v in lst.vessels]
+        assert again == [v.source_record for v in parsed]
