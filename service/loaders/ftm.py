@@ -22,17 +22,18 @@ itself. Every `*.ftm.json` file in the folder belongs to the one list.
 
 from __future__ import annotations
 
-import json
+import codecs
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from service.loaders.common import (
     SourceSet,
     alias_names,
     check_unique,
     clean,
-    content_version,
     decode_utf8,
     flag_codes,
     imo_digits,
@@ -41,8 +42,8 @@ from service.loaders.common import (
     names_with_kinds,
     read_all,
     require_folder,
-    sha256_by_file,
     to_int,
+    version_and_hashes,
     year_of,
 )
 from service.loaders.errors import ListLoadError
@@ -58,6 +59,11 @@ ENTITY_KINDS: dict[str, EntityKind] = {
 }
 
 Props = dict[str, list[str]]
+_ABSENT = object()
+# Other names of a listed entity, after the second and later values of `name`.
+_OTHER_NAMES = ("alias", "weakAlias", "previousName")
+# What of a record its source record keeps, in this order.
+_SOURCE_KEYS = ("id", "schema", "properties", "datasets", "first_seen", "last_seen", "target")
 
 
 def ftm_files(folder: Path) -> list[Path]:
@@ -86,11 +92,13 @@ def read_ftm(folder: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
     owners: dict[str, list[str]] = defaultdict(list)
     sanctions: dict[str, list[Props]] = defaultdict(list)
     for record in records.values():
-        props: Props = record["properties"]
-        if record["schema"] == "Ownership":
+        schema = record["schema"]
+        if schema == "Ownership":
+            props: Props = record["properties"]
             for asset in props.get("asset", []):
                 owners[asset].extend(props.get("owner", []))
-        elif record["schema"] == "Sanction":
+        elif schema == "Sanction":
+            props = record["properties"]
             for target in props.get("entity", []):
                 sanctions[target].append(props)
 
@@ -109,39 +117,65 @@ def read_ftm(folder: Path, list_id: str = DEFAULT_LIST_ID) -> SourceSet:
     if not vessels and not entities:
         raise ListLoadError(f"{folder}: the {SUFFIX} files hold no listed vessel or company")
     check_unique("vessel", (v.entity_id for v in vessels), str(folder))
+    version, sha256 = version_and_hashes(data)
     return SourceSet(
-        vessels=tuple(vessels),
-        entities=tuple(entities),
-        version=content_version(data),
-        sha256=sha256_by_file(data),
+        vessels=tuple(vessels), entities=tuple(entities), version=version, sha256=sha256
     )
 
 
 def _records(name: str, raw: bytes) -> list[tuple[int, dict[str, Any]]]:
-    records: list[tuple[int, dict[str, Any]]] = []
-    for line, text in enumerate(decode_utf8(name, raw).splitlines(), start=1):
-        if not text.strip():
-            continue
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ListLoadError(f"{name} line {line}: not JSON: {exc.msg}") from exc
-        if not isinstance(record, dict):
-            raise ListLoadError(f"{name} line {line}: not a JSON object")
-        if not isinstance(record.get("id"), str) or not record["id"]:
-            raise ListLoadError(f"{name} line {line}: no string 'id'")
-        if not isinstance(record.get("schema"), str):
-            raise ListLoadError(f"{name} line {line}: no string 'schema'")
-        props = record.get("properties", {})
-        if not isinstance(props, dict) or not all(
-            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in props.values()
-        ):
-            raise ListLoadError(f"{name} line {line}: 'properties' must map names to string lists")
-        record["properties"] = props
-        records.append((line, record))
+    """The file's entities with their line numbers. A file that is not UTF-8 is refused as such
+    whatever else is wrong with it; checked only when something is, since orjson refuses any
+    line that is not UTF-8 and decoding a whole file of a million entities takes a second."""
+    try:
+        records = _parse_lines(name, raw)
+    except ListLoadError:
+        decode_utf8(name, raw)
+        raise
     if not records:
         raise ListLoadError(f"{name} holds no entity")
     return records
+
+
+def _parse_lines(name: str, raw: bytes) -> list[tuple[int, dict[str, Any]]]:
+    # The bytes are split and parsed as they are (orjson reads UTF-8 itself): lines end at
+    # \n, \r or \r\n only, so a U+2028 inside a JSON string stays in its line.
+    lines = raw.splitlines()
+    if lines and lines[0].startswith(codecs.BOM_UTF8):
+        lines[0] = lines[0][len(codecs.BOM_UTF8) :]
+    loads = orjson.loads
+    records: list[tuple[int, dict[str, Any]]] = []
+    for line, text in enumerate(lines, start=1):
+        try:
+            record = loads(text)
+        except orjson.JSONDecodeError as exc:
+            if not text.strip():  # a blank line is no entity; looked at only here, where rare
+                continue
+            raise ListLoadError(f"{name} line {line}: not JSON: {exc.msg}") from exc
+        if type(record) is not dict:
+            raise ListLoadError(f"{name} line {line}: not a JSON object")
+        entity_id = record.get("id")
+        if type(entity_id) is not str or not entity_id:
+            raise ListLoadError(f"{name} line {line}: no string 'id'")
+        if type(record.get("schema")) is not str:
+            raise ListLoadError(f"{name} line {line}: no string 'schema'")
+        props = record.get("properties", _ABSENT)
+        if props is _ABSENT:
+            record["properties"] = {}
+        elif type(props) is not dict or not _string_lists(props):
+            raise ListLoadError(f"{name} line {line}: 'properties' must map names to string lists")
+        records.append((line, record))
+    return records
+
+
+def _string_lists(props: dict[str, Any]) -> bool:
+    for values in props.values():
+        if type(values) is not list:
+            return False
+        for value in values:
+            if type(value) is not str:
+                return False
+    return True
 
 
 def _vessel(
@@ -205,35 +239,47 @@ def _vessel(
 def _entity(
     list_id: str, record: dict[str, Any], sanctions: dict[str, list[Props]]
 ) -> ListedEntity | None:
+    # A million of these make up an OpenSanctions export: properties that are absent (most
+    # of them) are not looked at again, and nothing is built for them.
     props: Props = record["properties"]
     names = _values(props, "name")
     if not names:
         return None
     entity_id: str = record["id"]
-    others = [
-        *names[1:],
-        *_values(props, "alias"),
-        *_values(props, "weakAlias"),
-        *_values(props, "previousName"),
-    ]
-    imos = [d for d in (imo_digits(v) for v in props.get("imoNumber", [])) if d]
+    listed = sanctions.get(entity_id)
+    others = names[1:]
+    for key in _OTHER_NAMES:
+        if key in props:
+            others.extend(_values(props, key))
+    imo = None
+    if "imoNumber" in props:
+        imo = next(filter(None, map(imo_digits, props["imoNumber"])), None)
     return ListedEntity(
         entity_id=f"{list_id}:{entity_id}",
         list_id=list_id,
         source_id=entity_id,
         name=names[0],
-        aliases=alias_names(names[0], others),
+        aliases=alias_names(names[0], others) if others else (),
         kind=ENTITY_KINDS[record["schema"]],
-        imo_company_number=imos[0] if imos else None,
-        programs=_programs(props, sanctions.get(entity_id, [])),
-        listed_on=_listed_on(sanctions.get(entity_id, [])),
+        imo_company_number=imo,
+        programs=_programs(props, listed or []),
+        listed_on=_listed_on(listed) if listed else None,
         remarks="\n".join(_values(props, "notes")) or None,
         source_record=_source_record(record, sanctions),
     )
 
 
 def _values(props: Props, name: str) -> list[str]:
-    return list(dict.fromkeys(v for v in (clean(x) for x in props.get(name, [])) if v))
+    """The property's values, cleaned, each once, in order."""
+    values = props.get(name)
+    return _cleaned(values) if values else []
+
+
+def _cleaned(values: list[str]) -> list[str]:
+    if len(values) == 1:  # nearly always
+        text = clean(values[0])
+        return [text] if text else []
+    return list(dict.fromkeys(v for v in map(clean, values) if v))
 
 
 def _names_of(ids: list[str], records: dict[str, dict[str, Any]]) -> list[str]:
@@ -246,8 +292,10 @@ def _names_of(ids: list[str], records: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def _programs(props: Props, sanctions: list[Props]) -> tuple[str, ...]:
-    values = [*props.get("program", []), *(p for s in sanctions for p in s.get("program", []))]
-    return tuple(dict.fromkeys(v for v in (clean(x) for x in values) if v))
+    values = props.get("program", [])
+    if sanctions:
+        values = [*values, *(p for s in sanctions for p in s.get("program", []))]
+    return tuple(_cleaned(values)) if values else ()
 
 
 def _listed_on(sanctions: list[Props]) -> str | None:
@@ -261,7 +309,6 @@ def _listed_on(sanctions: list[Props]) -> str | None:
 
 
 def _source_record(record: dict[str, Any], sanctions: dict[str, list[Props]]) -> dict[str, Any]:
-    keep = ("id", "schema", "properties", "datasets", "first_seen", "last_seen", "target")
-    source = {k: record[k] for k in keep if k in record}
+    source = {k: record[k] for k in _SOURCE_KEYS if k in record}
     source["sanctions"] = sanctions.get(record["id"], [])
     return source
