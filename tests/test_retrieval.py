@@ -123,3 +123,27 @@ def test_identical_strings_are_indexed_once_and_all_returned() -> None:
     assert len(index.distinct) == 2
     assert sorted(index.within("LADY R", 0.9)) == [0, 2]
     assert index.within("", 0.5) == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(strings=st.lists(words, min_size=1, max_size=40), queries=st.lists(words, max_size=6))
+def test_candidates_read_from_the_utf8_buffer_or_the_fixed_width_copy_alike(
+    strings: list[str], queries: list[str]
+) -> None:
+    padded = StringIndex.build(strings)
+    with mock.patch.object(retrieval, "PADDED_MAX_BYTES", 0):
+        unpadded = StringIndex.build(strings)
+    assert padded.padded is not None and unpadded.padded is None
+    every = list(range(len(padded.distinct)))
+    assert padded.texts(every) == unpadded.texts(every) == list(padded.distinct)
+    for query in queries:
+        assert sorted(unpadded.within(query, 0.8)) == brute_force(strings, query, 0.8)
+        assert padded.within(query, 0.8) == unpadded.within(query, 0.8)
+
+
+def test_strings_a_fixed_width_array_would_cut_are_read_from_the_buffer() -> None:
+    strings = ["LADY R\0", "LADY R", "ЛЕДИ Р", "a\udcff"]
+    index = StringIndex.build(strings)
+    assert index.padded is None  # a trailing NUL would be lost
+    assert sorted(index.within("LADY R", 0.8)) == brute_force(strings, "LADY R", 0.8)
+    assert StringIndex.build(strings[1:]).texts([0, 1, 2]) == sorted(strings[1:], key=len)
