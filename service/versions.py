@@ -18,20 +18,22 @@ _COMPARED = tuple(
 )
 
 
-_VESSEL_FIELDS = fields(Vessel)
-_ENTITY_FIELDS = fields(ListedEntity)
+# Field names, and those holding tuples (stored as lists), worked out once: a list version of a
+# million entries is turned into records at every cold start.
+_VESSEL_NAMES = tuple(f.name for f in fields(Vessel))
+_VESSEL_TUPLES = tuple(
+    f.name for f in fields(Vessel) if f.name != "names" and str(f.type).startswith("tuple")
+)
+_ENTITY_NAMES = tuple(f.name for f in fields(ListedEntity))
+_ENTITY_TUPLES = tuple(f.name for f in fields(ListedEntity) if str(f.type).startswith("tuple"))
 
 
 def to_record(v: Vessel) -> dict[str, Any]:
     """A JSON-able dict holding every field of the vessel."""
-    record: dict[str, Any] = {}
-    for f in _VESSEL_FIELDS:
-        value = getattr(v, f.name)
-        if f.name == "names":
-            value = [{"name": n.name, "kind": n.kind} for n in value]
-        elif isinstance(value, tuple):
-            value = list(value)
-        record[f.name] = value
+    record = {name: getattr(v, name) for name in _VESSEL_NAMES}
+    for name in _VESSEL_TUPLES:
+        record[name] = list(record[name])
+    record["names"] = [{"name": n.name, "kind": n.kind} for n in v.names]
     return record
 
 
@@ -52,9 +54,10 @@ def from_record(record: dict[str, Any]) -> Vessel:
 
 def entity_to_record(e: ListedEntity) -> dict[str, Any]:
     record: dict[str, Any] = {"record_type": "entity"}
-    for f in _ENTITY_FIELDS:
-        value = getattr(e, f.name)
-        record[f.name] = list(value) if isinstance(value, tuple) else value
+    for name in _ENTITY_NAMES:
+        record[name] = getattr(e, name)
+    for name in _ENTITY_TUPLES:
+        record[name] = list(record[name])
     return record
 
 
