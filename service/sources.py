@@ -14,7 +14,7 @@ from service.ais.port_areas import PortAreas
 from service.index import build_index
 from service.loaders.registry import load_lists
 from service.matcher import Policy
-from service.portcalls.call_files import load_port_calls_dir
+from service.portcalls.cache import load_port_calls_cached
 from service.portcalls.calls import CallFileSummary, PortCallIndex
 from service.portcalls.ports import PortTable, load_ports
 from service.portcalls.risk import RiskPolicy, load_risk_policy
@@ -44,12 +44,13 @@ def policy_of(settings: Settings) -> Policy:
 
 def read_port_files(settings: Settings) -> PortFiles:
     """A malformed risk policy raises: a policy that silently lost an entry would silently stop
-    flagging calls there."""
+    flagging calls there. The port-call files are read back from their cache in DATA_DIR when
+    they, the port table and the code are those it was made from (`portcalls.cache`)."""
     ports = load_ports(settings.ports_dir)
     risk = load_risk_policy(
         settings.risk_policy_file, record_gap_days=settings.record_gap_days, ports=ports
     )
-    calls, files = load_port_calls_dir(settings.port_calls_dir, ports)
+    calls, files = load_port_calls_cached(settings.port_calls_dir, ports, settings.data_dir)
     for summary in files:
         if summary.rejected:
             log.warning("port calls %s: %d rejected rows", summary.file, len(summary.rejected))

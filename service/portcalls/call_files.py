@@ -25,9 +25,11 @@ from service.portcalls.ports import Port, PortTable
 __all__ = [
     "CALL_FIELDS",
     "ParseResult",
+    "call_file_paths",
     "load_port_calls_dir",
     "parse_port_calls",
     "parse_time",
+    "read_call_files",
     "read_port_calls",
 ]
 
@@ -348,31 +350,51 @@ def _jsonl_rows(
 
 def read_port_calls(path: Path, ports: PortTable) -> tuple[ParseResult, CallFormat]:
     """Parse one file; the format comes from its suffix (.csv, .jsonl)."""
+    result, format, _ = _read_port_calls(path, ports)
+    return result, format
+
+
+def _read_port_calls(path: Path, ports: PortTable) -> tuple[ParseResult, CallFormat, bool]:
+    """`read_port_calls`, and whether the file was read (False on an OSError: what it gave
+    may be different next time, so it is not kept in the cache)."""
     format: CallFormat = "jsonl" if path.suffix.lower() == ".jsonl" else "csv"
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        return ParseResult(
-            [], [Rejected(0, f"cannot read the file as UTF-8 text: {exc}")], path.name
-        ), format
-    return parse_port_calls(text, format, ports, name=path.name), format
+        rejected = [Rejected(0, f"cannot read the file as UTF-8 text: {exc}")]
+        return ParseResult([], rejected, path.name), format, not isinstance(exc, OSError)
+    return parse_port_calls(text, format, ports, name=path.name), format, True
+
+
+def call_file_paths(folder: Path) -> list[Path]:
+    """The `*.csv` and `*.jsonl` files directly in `folder`, by name; none when it is no
+    folder."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".jsonl")
+    )
+
+
+def read_call_files(
+    paths: Iterable[Path], ports: PortTable
+) -> tuple[PortCallIndex, list[CallFileSummary], bool]:
+    """The files' calls in one index, a summary of each file, and whether every file was read
+    (see `_read_port_calls`)."""
+    calls: list[PortCall] = []
+    summaries: list[CallFileSummary] = []
+    whole = True
+    for path in paths:
+        result, format, read = _read_port_calls(path, ports)
+        calls.extend(result.calls)
+        summaries.append(result.summary(format))
+        whole = whole and read
+    return PortCallIndex(calls), summaries, whole
 
 
 def load_port_calls_dir(
     folder: Path, ports: PortTable
 ) -> tuple[PortCallIndex, list[CallFileSummary]]:
     """Load every `*.csv` and `*.jsonl` file directly in `folder` into one index."""
-    paths = (
-        sorted(
-            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".jsonl")
-        )
-        if folder.is_dir()
-        else []
-    )
-    calls: list[PortCall] = []
-    summaries: list[CallFileSummary] = []
-    for path in paths:
-        result, format = read_port_calls(path, ports)
-        calls.extend(result.calls)
-        summaries.append(result.summary(format))
-    return PortCallIndex(calls), summaries
+    index, summaries, _ = read_call_files(call_file_paths(folder), ports)
+    return index, summaries
