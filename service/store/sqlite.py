@@ -315,8 +315,8 @@ class SQLiteStore(SqlStore):
                 return False
             # One call for every row: a version of a million entries spent seconds in the
             # Python side of a million execute() calls.
-            conn.executemany(
-                f"INSERT INTO list_entries ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows
+            self._insert_rows(
+                conn, f"INSERT INTO list_entries ({ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?)", rows
             )
         return True
 
