@@ -241,9 +241,8 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             if key:
                 party_names.append(PartyName(ei, listed, key))
 
-    # Vessels and names are read by every query, so deflated: fewer pages for a worker to read.
-    lean = Records.pack((replace(v, source_record={}) for v in vessels), compress=True)
-    whole = ListedVessels(lean, Records.pack((v.source_record for v in vessels), compress=True))
+    lean = Records.pack(replace(v, source_record={}) for v in vessels)
+    whole = ListedVessels(lean, Records.pack(v.source_record for v in vessels))
     packed_entities = Records.pack(entities)
     return ScreeningIndex(
         lists=tuple(lst.info for lst in loaded),
@@ -253,7 +252,7 @@ def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             dtype=bool,
             count=len(vessels),
         ),
-        names=Records.pack(names, compress=True),
+        names=Records.pack(names),
         name_keys=Strings.build(n.norm.key for n in names),
         name_index=StringIndex.build([*(n.norm.key for n in names), *(n.norm.text for n in names)]),
         names_of_vessel=Ragged.build(names_of_vessel),

@@ -7,6 +7,7 @@ the same steps.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -193,7 +194,12 @@ def fold_spelling(text: str) -> str:
     """Fold the letters that transliterations and spellings disagree on into one."""
     # Folds and repeats are letters only, so hull numbers (77) are left as they are, and one
     # pass over the whole text does what a pass per word would.
-    return _LETTER_REPEATS.sub(r"\1", _FOLD.sub(_folded, " ".join(text.split())))
+    return _LETTER_REPEATS.sub(_first_group, _FOLD.sub(_folded, " ".join(text.split())))
+
+
+# A repeated letter as its first: a C call per match, where the template r"\1" is expanded by
+# Python code per match (a tenth of normalising a million company names).
+_first_group = operator.methodcaller("group", 1)
 
 
 def _folded(m: re.Match[str]) -> str:
@@ -221,7 +227,7 @@ def sound_key(key: str) -> str:
         w
         if w.isdigit()
         else _REPEATS.sub(
-            r"\1",
+            _first_group,
             w[0] + _VOWELS.sub("", w[1:]).translate(_SOUND_FOLDS),
         )
         for w in key.split()

@@ -26,11 +26,11 @@ import contextlib
 import dataclasses
 import hashlib
 import io
+import operator
 import pickle
 import types
-import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
 import numpy as np
@@ -82,10 +82,19 @@ class _Pickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        slots = _slots_of(cls)
-        if slots is None:
-            return NotImplemented
-        return _rebuild, (cls, tuple(s.__get__(obj, cls) for s in slots))
+        values = _VALUES.get(cls)
+        if values is None:
+            slots = _slots_of(cls)
+            if slots is None:
+                return NotImplemented
+            names = [f.name for f in dataclasses.fields(cls)]
+            # One C call for every field's value (a tuple even for a single field).
+            getter = operator.attrgetter(*names)
+            values = _VALUES[cls] = getter if len(names) > 1 else lambda o: (getter(o),)
+        return _rebuild, (cls, values(obj))
+
+
+_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:
@@ -189,25 +198,22 @@ class Strings(_Packed[str]):
 class Records(_Packed[T], Generic[T]):
     """Picklable values, one pickle each; the last `CACHE` read are kept unpickled.
 
-    Packed with `compress`, each pickle is deflated against a dictionary of pickles of the same
-    kind (the field and class names and common values they all repeat): a vessel's record takes
-    a sixth of the bytes, so the pages the workers read of it are a sixth as many, and is
-    inflated in about 2 us when read.
+    Pickles are stored as they are: deflating each against a dictionary takes a sixth of the
+    bytes but costs some 50 us a record to write (a minute of a cold start at 100,000
+    vessels), while the records a query reads are a few pages of the mapped file.
     """
 
-    __slots__ = ("_cache", "_zdict", "zdict")
+    __slots__ = ("_cache",)
 
-    def __init__(self, data: np.ndarray, offsets: np.ndarray, zdict: np.ndarray | None = None):
+    def __init__(self, data: np.ndarray, offsets: np.ndarray):
         super().__init__(data, offsets)
-        self.zdict = zdict
-        self._zdict = None if zdict is None else zdict.tobytes()
         self._cache: OrderedDict[int, T] = OrderedDict()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Records, (self.data, self.offsets, self.zdict))
+        return (Records, (self.data, self.offsets))
 
     @classmethod
-    def pack(cls, values: Iterable[T], compress: bool = False) -> Records[T]:
+    def pack(cls, values: Iterable[T]) -> Records[T]:
         out = io.BytesIO()
         pickler = _Pickler(out, pickle.HIGHEST_PROTOCOL)
         ends = []
@@ -217,23 +223,11 @@ class Records(_Packed[T], Generic[T]):
             ends.append(out.tell())
         offsets = np.zeros(len(ends) + 1, dtype=np.int64)
         offsets[1:] = ends
-        data = out.getvalue()
-        if not compress or not ends:
-            return cls(_buffer(data), offsets)
-        # The dictionary: pickles from all over the values, the last 32 KiB (deflate's window).
-        step = max(1, len(ends) // 256)
-        zdict = b"".join(data[offsets[i] : offsets[i + 1]] for i in range(0, len(ends), step))
-        zdict = zdict[-32768:]
-        chunks = []
-        for i in range(len(ends)):
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, zdict)
-            chunks.append(packer.compress(data[offsets[i] : offsets[i + 1]]) + packer.flush())
-        lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
-        return cls(_buffer(b"".join(chunks)), _offsets(lengths), _buffer(zdict))
+        return cls(_buffer(out.getvalue()), offsets)
 
     def part(self, start: int, stop: int) -> Records[T]:
         """Values start..stop-1 as a `Records` of their own, sharing this one's buffer."""
-        return Records(self.data, self.offsets[start : stop + 1], self.zdict)
+        return Records(self.data, self.offsets[start : stop + 1])
 
     def _one(self, i: int) -> T:
         if i < 0:
@@ -241,10 +235,7 @@ class Records(_Packed[T], Generic[T]):
         cache = self._cache
         value = cache.get(i)
         if value is None:
-            raw: Any = self._raw(i)
-            if self._zdict is not None:
-                raw = zlib.decompressobj(-15, self._zdict).decompress(raw)
-            value = pickle.loads(raw)
+            value = pickle.loads(self._raw(i))
             if len(cache) >= CACHE:
                 # The one kept longest; another thread may be at the same, which is no harm.
                 with contextlib.suppress(KeyError):

@@ -46,18 +46,6 @@ def test_records_read_back_equal_values_and_share_a_part() -> None:
     assert part.data is packed.data
 
 
-def test_deflated_records_read_back_equal_values() -> None:
-    vessels = [Vessel(f"x:{i}", "x", str(i), f"SHIP {i % 7}", imo=f"{i:07d}") for i in range(500)]
-    packed = Records.pack(vessels, compress=True)
-    assert packed.zdict is not None
-    assert packed.data.nbytes < Records.pack(vessels).data.nbytes / 2
-    assert list(packed) == vessels
-    assert list(packed.part(10, 20)) == vessels[10:20]
-    again = pickle.loads(pickle.dumps(packed, protocol=5))
-    assert again[499] == vessels[499]
-    assert list(Records.pack([], compress=True)) == []
-
-
 def test_ragged_rows() -> None:
     rows = [(1, 2), (), (7,), (3, 4, 5)]
     packed = Ragged.build(rows)
