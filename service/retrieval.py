@@ -222,21 +222,21 @@ class StringIndex:
         d = len(self.distinct)
         found = [n * d for n in self._gram_numbers(query)]
         if found:
+            k = len(found)
             bounds = np.searchsorted(
                 self.keyed, [n + start for n in found] + [n + stop for n in found]
             ).tolist()
-            keyed = self.keyed
-            k = len(found)
-            slices, bases, sizes = [], [], []
-            for a, b, n in zip(bounds[:k], bounds[k:], found, strict=True):
-                if b > a:
-                    slices.append(keyed[a:b])
-                    bases.append(n + start)
-                    sizes.append(b - a)
-            if slices:
-                # Each slice less its gram's base and the window's start: counters from 0.
-                touched = np.concatenate(slices)
-                touched -= np.repeat(np.array(bases, dtype=np.int64), sizes)
+            lo, hi = bounds[:k], bounds[k:]
+            total = sum(hi) - sum(lo)
+            if total:
+                # Each slice, less its gram's base and the window's start (counters from 0),
+                # written straight into one array: one pass over the postings, no copy.
+                touched = np.empty(total, dtype=np.int64)
+                keyed, at = self.keyed, 0
+                for a, b, n in zip(lo, hi, found, strict=True):
+                    if b > a:
+                        np.subtract(keyed[a:b], n + start, out=touched[at : at + b - a])
+                        at += b - a
                 shared = np.bincount(touched, minlength=stop - start)
                 return np.flatnonzero(shared >= need) + start
         return np.flatnonzero(need <= 0) + start
