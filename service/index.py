@@ -171,9 +171,6 @@ class ScreeningIndex:
     party_names: PartyNames = field(default_factory=_empty_parties, repr=False)
     party_index: StringIndex = field(default_factory=lambda: StringIndex.build(()), repr=False)
     by_company_number: KeyMap = field(default_factory=lambda: KeyMap.build({}), repr=False)
-    # Views derived from this version's vessels that a face of the service wants to compute
-    # once (the web layer keeps each vessel's dumped JSON here); dropped with the version.
-    memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def vessels_of(self, entries: Sequence[int]) -> list[int]:
         """The vessel number of each name entry, without reading the entries: a vessel's

@@ -155,7 +155,7 @@ def save(data_dir: Path, key: str, loaded: list[LoadedList], index: ScreeningInd
         folder.mkdir(parents=True, exist_ok=True)
         buffers: list[pickle.PickleBuffer] = []
         data = pickle.dumps(
-            (loaded, replace(index, memo={})), protocol=5, buffer_callback=buffers.append
+            (loaded, index), protocol=5, buffer_callback=buffers.append
         )
         raws = [b.raw() for b in buffers]
         at = len(MAGIC) + _COUNTS.size * (1 + len(raws)) + len(data)

@@ -11,9 +11,7 @@ from service.matcher import Match, PreparedQuery
 from service.model import ListInfo, Vessel
 from service.portcalls.history import VesselHistory
 from service.screening import Outcome
-from service.web.schemas import Dumped, VesselSchema
-
-_vessel_schema = VesselSchema()
+from service.web.schemas import Dumped
 
 
 def list_ref(info: ListInfo) -> dict[str, Any]:
@@ -45,13 +43,13 @@ def vessel(v: Vessel) -> dict[str, Any]:
     }
 
 
-def dumped_vessel(index: ScreeningIndex, v: Vessel) -> Dumped:
-    """The vessel as `VesselSchema` dumps it, computed once per list version."""
-    cache: dict[str, Dumped] = index.memo.setdefault("web.vessel", {})
-    dumped = cache.get(v.entity_id)
-    if dumped is None:
-        dumped = cache[v.entity_id] = Dumped(_vessel_schema.dump(vessel(v)))
-    return dumped
+def dumped_vessel(v: Vessel) -> Dumped:
+    """The vessel as `VesselSchema` dumps it: the model's fields are already the schema's types
+    (strings, ints, lists of strings), so the plain dict is the dump (tests/web/test_screen.py
+    holds every listed vessel of the real lists to it), built per answer rather than kept: a
+    dumped vessel kept per listed ship would grow each worker by a kilobyte or two for every
+    ship ever matched."""
+    return Dumped(vessel(v))
 
 
 def query_echo(pq: PreparedQuery) -> dict[str, Any]:
@@ -108,9 +106,7 @@ def event(e: AisEvent) -> dict[str, Any]:
     }
 
 
-def match(
-    m: Match, index: ScreeningIndex, h: VesselHistory, listings: tuple[Match, ...] = ()
-) -> dict[str, Any]:
+def match(m: Match, h: VesselHistory, listings: tuple[Match, ...] = ()) -> dict[str, Any]:
     e = m.explanation
     return {
         "entity_id": m.entity_id,
@@ -118,7 +114,7 @@ def match(
         "score": m.score,
         "decision": m.decision,
         "matched_name": m.matched_name,
-        "vessel": dumped_vessel(index, m.vessel),
+        "vessel": dumped_vessel(m.vessel),
         "lists": list(dict.fromkeys(x.list_id for x in listings or (m,))),
         "listings": [
             {
@@ -153,7 +149,7 @@ def screening(outcome: Outcome, index: ScreeningIndex) -> dict[str, Any]:
         "lists": [list_ref(i) for i in s.lists],
         "decision": outcome.decision,
         "matches": [
-            match(m, index, h, x)
+            match(m, h, x)
             for m, h, x in zip(s.matches, outcome.histories, outcome.listings, strict=True)
         ],
         "party_matches": [

@@ -8,6 +8,11 @@ from datetime import datetime
 import pytest
 from flask.testing import FlaskClient
 
+from service.loaders.registry import load_lists
+from service.web.render import dumped_vessel
+from service.web.schemas import VesselSchema
+from tests.conftest import BUNDLED_LISTS, shared_path
+
 
 def screen(client: FlaskClient, **body: object) -> dict:
     answer = client.post("/v1/screen", json=body)
@@ -246,3 +251,16 @@ def test_an_internal_failure_is_a_500_problem_without_a_trace(
     assert answer.get_json()["request_id"] == "rid-500"
     logged = [r for r in caplog.records if "rid-500" in r.getMessage()]
     assert len(logged) == 1 and logged[0].exc_info is not None
+
+
+@pytest.mark.parametrize("folder", ["bundled", "ofac", "eu/ojeu"])
+def test_a_listed_vessel_is_answered_as_its_schema_dumps_it(folder: str) -> None:
+    """Answers carry each matched vessel as the plain dict of its fields, not dumped by
+    `VesselSchema`: every vessel of the bundled and the real lists must come out the same."""
+    lists = load_lists(BUNDLED_LISTS if folder == "bundled" else shared_path(*folder.split("/")))
+    vessels = [v for lst in lists for v in lst.vessels]
+    assert vessels
+    schema = VesselSchema()
+    for v in vessels:
+        plain = dumped_vessel(v)
+        assert plain == schema.dump(plain), v.entity_id
