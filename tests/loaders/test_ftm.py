@@ -115,6 +115,10 @@ def test_several_files_are_one_list(tmp_path: Path) -> None:
         ("[1, 2]", "not a JSON object"),
         ('{"schema": "Vessel"}', "no string 'id'"),
         ('{"id": "x", "schema": "Vessel", "properties": {"name": "X"}}', "string lists"),
+        ('{"id": "x", "schema": "Vessel", "properties": {"name": ["X", 7]}}', "string lists"),
+        ('{"id": "x", "schema": "Vessel", "properties": {"name": [["X"]]}}', "string lists"),
+        ('{"id": "x", "schema": "Vessel", "properties": {"name": ["X"], "a": {}}}', "string lists"),
+        ('{"id": "x", "schema": "Vessel", "properties": ["name"]}', "string lists"),
     ],
 )
 def test_malformed_lines_raise(tmp_path: Path, line: str, message: str) -> None:
