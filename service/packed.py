@@ -77,24 +77,51 @@ def _slots_of(cls: type) -> tuple[Any, ...] | None:
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles a slotted dataclass (a vessel, its names, a company) as `_rebuild` and its
-    fields' values: unpickled several times quicker than by the dataclass's `__setstate__`."""
+    """Pickles a slotted dataclass (a vessel, its names, a company) as a call with its fields'
+    values, in field order: to the class itself where its `__init__` makes an equal object of
+    them (a plain dataclass `__init__`: 0.45 us for a VesselName, 1.1 us for a NormalizedName),
+    else to `_rebuild` (1.1 and 1.7 us); either is several times quicker to unpickle than the
+    dataclass's `__setstate__`. A query unpickles some fifty of these."""
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        values = _VALUES.get(cls)
-        if values is None:
-            slots = _slots_of(cls)
-            if slots is None:
-                return NotImplemented
-            names = [f.name for f in dataclasses.fields(cls)]
-            # One C call for every field's value (a tuple even for a single field).
-            getter = operator.attrgetter(*names)
-            values = _VALUES[cls] = getter if len(names) > 1 else lambda o: (getter(o),)
-        return _rebuild, (cls, values(obj))
+        how = _HOW.get(cls, _UNSEEN)
+        if how is _UNSEEN:
+            how = _HOW[cls] = _how_to_pickle(cls, obj)
+        if how is None:
+            return NotImplemented
+        by_init, values = how
+        return (cls, values(obj)) if by_init else (_rebuild, (cls, values(obj)))
 
 
-_VALUES: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+_Values = Callable[[Any], tuple[Any, ...]]
+_UNSEEN: Any = object()
+# Per class: (whether its own __init__ makes it again, its fields' values), or None when it is
+# not a slotted dataclass and pickles as usual.
+_HOW: dict[type, tuple[bool, _Values] | None] = {}
+
+
+def _how_to_pickle(cls: type, obj: Any) -> tuple[bool, _Values] | None:
+    if _slots_of(cls) is None:
+        return None
+    fields = dataclasses.fields(cls)
+    # One C call for every field's value (a tuple even for a single field).
+    getter = operator.attrgetter(*(f.name for f in fields))
+    values: _Values = getter if len(fields) > 1 else lambda o: (getter(o),)
+    params = getattr(cls, "__dataclass_params__", None)
+    plain = (
+        params is not None
+        and params.init
+        and params.eq
+        and all(f.init for f in fields)
+        and not hasattr(cls, "__post_init__")
+    )
+    if plain:
+        try:
+            plain = cls(*values(obj)) == obj
+        except Exception:  # an __init__ that wants something else: set the slots instead
+            plain = False
+    return bool(plain), values
 
 
 def _offsets(lengths: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ the index built on it answers as the objects it replaced would."""
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +45,45 @@ def test_records_read_back_equal_values_and_share_a_part() -> None:
     part = packed.part(3, 7)
     assert list(part) == vessels[3:7]
     assert part.data is packed.data
+
+
+@dataclass(frozen=True, slots=True)
+class _Upper:
+    """A dataclass whose __init__ changes what it is given: made again by setting its slots."""
+
+    text: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", self.text.upper())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _ByIdentity:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Holder:
+    items: tuple[object, ...]
+    values: list[float] = field(default_factory=list)
+
+
+def test_records_read_back_dataclasses_however_they_are_made() -> None:
+    """Plain dataclasses come back through their own __init__, any other as their slots held
+    them: an __init__ that would change a value, identity equality, a NaN, nested values."""
+    upper = object.__new__(_Upper)
+    object.__setattr__(upper, "text", "lower case kept")
+    by_identity = _ByIdentity("same text")
+    values = [
+        _Holder((VesselName("A", "aka"), upper, by_identity), [float("nan"), 1.5]),
+        _Holder((), []),
+    ]
+    back = list(Records.pack(values))
+    assert back[0].items[0] == VesselName("A", "aka")
+    assert type(back[0].items[1]) is _Upper and back[0].items[1].text == "lower case kept"
+    assert type(back[0].items[2]) is _ByIdentity and back[0].items[2].text == "same text"
+    assert back[0].values[0] != back[0].values[0] and back[0].values[1] == 1.5
+    assert back[1] == _Holder((), [])
 
 
 def test_ragged_rows() -> None:
