@@ -15,6 +15,7 @@ from typing import Any, cast, overload
 
 import numpy as np
 
+from service import collector
 from service.identifiers import is_valid_imo, normalize_call_sign
 from service.model import ListedEntity, ListInfo, LoadedList, NameKind, Vessel
 from service.names import NormalizedName, normalize_company, normalize_name
@@ -195,6 +196,11 @@ class ScreeningIndex:
 
 def build_index(loaded: Sequence[LoadedList]) -> ScreeningIndex:
     """Index every vessel of every list; the lists' order is kept for ties and display."""
+    with collector.paused():
+        return _build(loaded)
+
+
+def _build(loaded: Sequence[LoadedList]) -> ScreeningIndex:
     vessels: list[Vessel] = [v for lst in loaded for v in lst.vessels]
     names: list[NameEntry] = []
     names_of_vessel: list[tuple[int, ...]] = []

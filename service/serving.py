@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from service import metrics, snapshot
+from service import collector, metrics, snapshot
 from service.ais_serving import AisData
 from service.index import ScreeningIndex, build_index
 from service.loaders.errors import ListLoadError
@@ -138,7 +138,9 @@ class Serving:
         """
         folder = lists_dir or self.settings.lists_dir
         starting = self.index is None  # port data was read a moment ago, in from_settings
-        with self._lock:
+        # The collector paused (service/collector.py) for the load, the store writes of the
+        # publishing thread and the build alike.
+        with self._lock, collector.paused():
             key = None
             if self.settings.snapshots != "off":
                 # Where the folder cannot be read, loading the lists says what is wrong.
@@ -296,10 +298,11 @@ class Serving:
             (r for r in self.store.list_versions(list_id) if r.version == version and r.published),
             None,
         )
-        entries = self.store.list_version_entries(list_id, version)
-        if record is None or entries is None:
-            return
-        incoming = loaded_from_records(record.to_list_info(), entries)
+        with collector.paused():  # a million records read back and made into entities
+            entries = self.store.list_version_entries(list_id, version)
+            if record is None or entries is None:
+                return
+            incoming = loaded_from_records(record.to_list_info(), entries)
         with self._lock:
             kept = [] if self.index is None else self._loaded_except(self.index, list_id)
             self._serve([*kept, incoming])

@@ -18,17 +18,16 @@ list the folder describes or keeps what it had.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from service import collector
 from service.loaders import eu_annex, eu_fsf, ftm, ofac_cons_csv, ofac_xml, uk, un_xml, watchlist
 from service.loaders.errors import ListLoadError
 from service.loaders.ofac_csv import FILE_NAMES as OFAC_CSV_FILES
@@ -215,7 +214,7 @@ def find_lists(folder: Path) -> list[ListEntry]:
 
 def load_list(entry: ListEntry) -> LoadedList:
     spec = _format(entry.format, entry.id)
-    with _collector_paused():
+    with collector.paused():
         result = spec.load(entry.path, entry.id)
     # A list of owners and no ship (the UN's, OFAC's non-SDN lists) still serves owner screening.
     if not result.vessels and not result.entities:
@@ -232,20 +231,6 @@ def load_list(entry: ListEntry) -> LoadedList:
         published_at=result.published_at,
     )
     return LoadedList(info=info, vessels=tuple(result.vessels), entities=tuple(result.entities))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a list is parsed. A loader makes millions of
-    objects that all stay alive and form no cycles, and the collector, run every few hundred
-    allocations, goes over them again and again: a third to half of a large list's load."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_manifest(folder: Path) -> list[ListEntry]:
