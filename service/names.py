@@ -141,6 +141,11 @@ def _has_non_latin(text: str) -> bool:
     return False
 
 
+# The first code point whose Unicode name begins CJK or HANGUL (the Hangul Jamo): a text with
+# nothing from here on has no syllable to space.
+FIRST_SPACED = "\u1100"
+
+
 def transliterate(text: str) -> str:
     """Any script to Latin ASCII.
 
@@ -149,8 +154,11 @@ def transliterate(text: str) -> str:
     """
     if text.isascii():  # most listed names: nothing to do, and NFKC leaves ASCII as it is
         return text
+    text = unicodedata.normalize("NFKC", text)
+    if max(text, default="") < FIRST_SPACED:  # no syllable to space: one call for the whole text
+        return anyascii(text)
     parts: list[str] = []
-    for ch in unicodedata.normalize("NFKC", text):
+    for ch in text:
         if ord(ch) < 0x80:
             parts.append(ch)
             continue

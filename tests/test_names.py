@@ -91,3 +91,27 @@ def test_word_order_is_kept_in_text_but_not_in_ordered() -> None:
 def test_empty_and_punctuation_only_names() -> None:
     assert normalize_name("").text == ""
     assert normalize_name("--- ...").key == ""
+
+
+def test_no_code_point_before_the_first_spaced_one_is_han_or_hangul() -> None:
+    """What lets a text with nothing from FIRST_SPACED on be transliterated in one call."""
+    import unicodedata
+
+    from service.names import FIRST_SPACED
+
+    spaced = [
+        cp
+        for cp in range(0x80, ord(FIRST_SPACED) + 1)
+        if unicodedata.name(chr(cp), "").startswith(("CJK", "HANGUL"))
+    ]
+    assert spaced == [ord(FIRST_SPACED)]
+
+
+def test_transliteration_spaces_han_and_hangul_syllables_and_reads_the_rest_whole() -> None:
+    from service.names import transliterate
+
+    assert transliterate("МАЙЯ-1") == "MAYYa-1"
+    assert transliterate("ΑΓΚΑΡΑ") == "AGKARA"
+    assert transliterate("천마산").split() == ["Cheon", "Ma", "San"]
+    assert transliterate("福远渔7880").split() == ["Fu", "Yuan", "Yu", "7880"]
+    assert transliterate("ＳＥＡ ＳＴＡＲ") == "SEA STAR"  # full-width: NFKC first
