@@ -133,14 +133,14 @@ def screen_chunk(
     ]
 
 
-def screen_requests(requests: Sequence[Request], ctx: Context) -> list[Outcome]:
-    """Screen many requests as `screening.run` screens one, with the matcher's bulk path."""
-    results = screen_many([r.query for r in requests], ctx.index, ctx.policy)
+def screen_requests(requests: Sequence[Request], ctx: Context) -> Iterator[Outcome]:
+    """Screen many requests as `screening.run` screens one, with the matcher's bulk path. The
+    outcomes come one at a time and each match list is let go once its outcome is made, so a
+    caller that keeps only what it needs of each holds one outcome, not a batch of them."""
+    results = deque(screen_many([r.query for r in requests], ctx.index, ctx.policy))
     memo: HistoryMemo = {}
-    return [
-        run(request, ctx, result=result, memo=memo)
-        for request, result in zip(requests, results, strict=True)
-    ]
+    for request in requests:
+        yield run(request, ctx, result=results.popleft(), memo=memo)
 
 
 # Told each chunk's row count and its rows by decision (see `screen_file`).

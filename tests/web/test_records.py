@@ -126,11 +126,18 @@ def test_readyz_says_when_the_store_is_gone(app: Flask) -> None:
 
 def test_every_batch_item_is_recorded_as_answered(app: Flask) -> None:
     client = app.test_client()
-    queries = [{"name": "LADY R"}, {"limit": 0}, {"imo": "9179842", "reference": "x"}]
+    # One answer holds Cyrillic: the body is joined as UTF-8 whatever each answer's characters.
+    queries = [
+        {"name": "LADY R"},
+        {"limit": 0},
+        {"imo": "9179842", "reference": "x"},
+        {"name": "ЛЕДИ Р", "reference": "кириллица"},
+    ]
     results = client.post("/v1/screen/batch", json={"queries": queries}).get_json()["results"]
     assert "error" in results[1]
+    assert results[3]["reference"] == "кириллица"
     store = app.extensions["vessel_screen"].store
-    for result in (results[0], results[2]):
+    for result in (results[0], results[2], results[3]):
         record = store.get_screening(result["screening_id"])
         assert record is not None and record.kind == "batch"
         assert record.response == result
