@@ -33,6 +33,11 @@ def _metrics_dir() -> None:
     folder = tempfile.mkdtemp(prefix="vessel-screen-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
     atexit.register(_remove_metrics_dir, folder, os.getpid())
+    _made.append(folder)
+
+
+# The metrics folder this process made, if it made one (removed at exit, or before an exec).
+_made: list[str] = []
 
 
 def _remove_metrics_dir(folder: str, master: int) -> None:
@@ -131,6 +136,27 @@ def on_reload(server):  # type: ignore[no-untyped-def]
     so the lists are read again here, before the fork, and the new workers start with them. A
     bad file is refused and the served version stays (Serving.reload)."""
     lifecycle.reload_lists(server.app.wsgi().extensions["vessel_screen"])
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """After parsing and indexing large lists (RESTART_AFTER_BUILD), the master starts again
+    from the snapshot it has just written, before it binds a socket or forks a worker, so that
+    the workers begin from a compact heap (service/lifecycle.py, `start_again`). The same
+    process (its pid) runs the same command again; exec skips exit handlers, so the metrics
+    folder it made is removed here and the new process makes its own."""
+    state = server.app.wsgi().extensions["vessel_screen"]
+    if not lifecycle.start_again(state, os.environ):
+        return
+    server.log.info(
+        "lists of %d entries parsed and indexed: starting again from their snapshot",
+        state.built_into_snapshot,
+    )
+    for folder in _made:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)
 
 
 def child_exit(server, worker):  # type: ignore[no-untyped-def]

@@ -115,6 +115,9 @@ class Serving:
     draining: bool = False
     # Raw AIS and the behaviour derived from it (AIS_DIR, POST /v1/ais, the bundled sample).
     ais: AisData | None = None
+    # Entries (vessels and companies) of the lists the last reload parsed and indexed here and
+    # kept in a snapshot; 0 when it served a snapshot already kept or kept none.
+    built_into_snapshot: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
     recorder: Recorder = field(init=False)
 
@@ -160,6 +163,7 @@ class Serving:
             # mapped: its arrays in the page cache, shared by every worker, rather than in this
             # process's memory.
             data_dir = self.settings.data_dir
+            apart = False
             with ThreadPoolExecutor(1, thread_name_prefix="publish") as pool:
                 stored = pool.submit(self._publish_all, loaded, folder)
                 index = None if kept is None else kept[1]
@@ -168,6 +172,7 @@ class Serving:
                         index = snapshot.mapped(data_dir, key, [lst.info for lst in loaded])
                     if index is not None:
                         key = None  # written already
+                        apart = True
                 if index is None:
                     index = build_index(loaded)
                 try:
@@ -176,6 +181,7 @@ class Serving:
                     self._failed(f"list version not stored, not served: {exc}")
                     return False
             self._serve(loaded, index)
+            built = 0 if kept is not None else sum(len(x.vessels) + len(x.entities) for x in loaded)
             del loaded, index, kept  # the parsed lists: the index holds what it needs of them
             # Built here (no fork): written now, then served from the file all the same.
             written = (
@@ -185,6 +191,7 @@ class Serving:
             )
             if written and key is not None and self.index is not None:
                 self.index = snapshot.mapped(data_dir, key, self.index.lists) or self.index
+            self.built_into_snapshot = built if apart or written else 0
             self.last_error = None
         release_memory()
         if not starting:

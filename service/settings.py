@@ -227,6 +227,15 @@ SETTINGS: dict[str, Setting] = {
         "in the write-ahead log, which outlives a killed process but not a crash of the "
         "machine, for a quicker answer.",
     ),
+    "restart_after_build": Setting(
+        "RESTART_AFTER_BUILD",
+        "100000",
+        "Under gunicorn, a master that has just parsed and indexed lists of at least this many "
+        "entries (vessels and companies) and written their snapshot starts again from that "
+        "snapshot before it forks the workers, as a warm start would: the heap the build left "
+        "behind, freed but scattered, would otherwise be where every worker's allocations land. "
+        "0: never.",
+    ),
     "snapshots": Setting(
         "SNAPSHOTS",
         "background",
@@ -322,6 +331,7 @@ class Settings:
     db_pool_max: int
     db_timeout_seconds: float
     sqlite_synchronous: str
+    restart_after_build: int
     snapshots: str
     max_list_shrink: float
     refresh_interval_minutes: float
@@ -385,6 +395,10 @@ class Settings:
             raise ValueError(
                 "need 0 <= DB_POOL_MIN <= DB_POOL_MAX and DB_POOL_MAX >= 1, got "
                 f"{self.db_pool_min} and {self.db_pool_max}"
+            )
+        if self.restart_after_build < 0:
+            raise ValueError(
+                f"RESTART_AFTER_BUILD must be 0 or more, got {self.restart_after_build}"
             )
         if not 0 <= self.max_list_shrink <= 1:
             raise ValueError(f"MAX_LIST_SHRINK must be 0..1, got {self.max_list_shrink}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import shutil
 import signal
 import socket
@@ -12,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from service import create_app
+from benchmarks.harness import child_pids
+from service import create_app, lifecycle
 from service.settings import Settings
 from tests.conftest import BUNDLED_LISTS
-from tests.served import call, gunicorn, json_lines, poll
+from tests.served import call, gunicorn, json_lines, output, poll
 
 # A vessel of our own, in the OFAC SDN CSV layout of the bundled sample.
 NEW_VESSEL = (
@@ -123,3 +125,52 @@ def test_sighup_reads_the_lists_again_and_never_serves_a_bad_file(tmp_path: Path
         # A quick stop (SIGINT), rather than the 30 s drain of a SIGTERM.
         server.proc.send_signal(signal.SIGINT)
         assert server.proc.wait(timeout=30) == 0
+
+
+class _Built:
+    def __init__(self, entries: int, limit: int) -> None:
+        self.built_into_snapshot = entries
+        self.settings = Settings.from_env({}, restart_after_build=limit)
+
+
+def test_a_master_starts_again_once_after_building_lists_as_large_as_the_setting() -> None:
+    environ: dict[str, str] = {}
+    assert lifecycle.start_again(_Built(100, 100), environ)  # type: ignore[arg-type]
+    assert lifecycle.STARTED_AGAIN in environ
+    # The process started again builds nothing (it serves the snapshot); were it to build all
+    # the same (a snapshot it cannot read), it does not start a third time.
+    assert not lifecycle.start_again(_Built(100, 100), environ)  # type: ignore[arg-type]
+    assert lifecycle.STARTED_AGAIN not in environ
+
+
+def test_a_master_with_small_lists_or_the_setting_at_0_goes_on() -> None:
+    assert not lifecycle.start_again(_Built(99, 100), {})  # type: ignore[arg-type]
+    assert not lifecycle.start_again(_Built(10**6, 0), {})  # type: ignore[arg-type]
+
+
+def test_restart_after_build_cannot_be_negative() -> None:
+    with pytest.raises(ValueError, match="RESTART_AFTER_BUILD"):
+        Settings.from_env({"RESTART_AFTER_BUILD": "-1"})
+
+
+def test_after_a_cold_build_gunicorn_starts_again_from_the_snapshot_and_serves(
+    tmp_path: Path,
+) -> None:
+    with gunicorn(tmp_path, workers=1, RESTART_AFTER_BUILD="1") as server:
+        status, body = call(server.port, "POST", "/v1/screen", {"name": "LADY R"})
+        assert status == 200 and json.loads(body)["decision"] == "match"
+        text = output(server)
+        assert text.count("starting again from their snapshot") == 1
+        # The same process ran the command again (gunicorn's master keeps its pid), and forked
+        # its workers only then.
+        starts = re.findall(r"\[(\d+)\] \[INFO\] Starting gunicorn", text)
+        assert starts == [str(server.proc.pid)] * 2
+        assert child_pids(server.proc.pid)
+
+
+def test_gunicorn_on_small_lists_starts_once(tmp_path: Path) -> None:
+    with gunicorn(tmp_path, workers=1) as server:
+        status, _ = call(server.port, "GET", "/readyz")
+        assert status == 200
+        assert "starting again" not in output(server)
+        assert len(re.findall(r"Starting gunicorn", output(server))) == 1

@@ -107,3 +107,20 @@ def test_written_in_the_background_by_default(lists: Path, tmp_path: Path) -> No
 def test_off_keeps_none(lists: Path, tmp_path: Path) -> None:
     start(tmp_path, snapshots="off")
     assert not (tmp_path / "data" / snapshot.FOLDER).exists()
+
+
+def test_a_start_that_parsed_and_kept_the_lists_says_how_many_entries(
+    lists: Path, tmp_path: Path
+) -> None:
+    state = start(tmp_path).extensions["vessel_screen"]
+    entries = sum(len(x.vessels) + len(x.entities) for x in state.index.loaded)
+    assert entries > 0
+    assert state.built_into_snapshot == entries
+    # From the snapshot: nothing parsed, nothing built.
+    assert start(tmp_path).extensions["vessel_screen"].built_into_snapshot == 0
+
+
+def test_a_start_that_keeps_no_snapshot_counts_nothing_built_into_one(
+    lists: Path, tmp_path: Path
+) -> None:
+    assert start(tmp_path, snapshots="off").extensions["vessel_screen"].built_into_snapshot == 0
