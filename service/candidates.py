@@ -83,6 +83,8 @@ def candidates(
         entries.extend(index.by_ordered.get(norm.ordered, ()))
         if norm.non_latin and norm.sound_is_distinctive:
             entries.extend(index.by_sound.get(norm.sound, ()))
+        if norm.arabic:
+            entries.extend(index.by_arabic.get(norm.arabic, ()))
         # A name whose hull number differs cannot reach the bar on its name (OCEAN STAR 7 for
         # OCEAN STAR 8); skipping it here spares scoring a whole numbered fleet per query.
         numbered_out = bool(norm.numbers) and bar > NUMBER_MISMATCH_CAP

@@ -21,6 +21,7 @@ from service.model import ListedEntity, ListInfo, LoadedList, NameKind, Vessel
 from service.names import NormalizedName, normalize_company, normalize_name
 from service.packed import KeyMap, KeyNumbers, Ragged, Records, Strings
 from service.retrieval import StringIndex
+from service.scripts import as_arabic_reads
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,8 @@ class ScreeningIndex:
     by_compact: KeyMap
     by_ordered: KeyMap
     by_sound: KeyMap
+    # Each name as it reads once written in Arabic letters (`scripts.as_arabic_reads`).
+    by_arabic: KeyMap
     by_entity: KeyNumbers = field(repr=False)  # entity id -> vessel number
     # The vessels whole, source records included.
     listed: ListedVessels = field(default_factory=lambda: _no_vessels(), repr=False)
@@ -210,6 +213,7 @@ def _build(loaded: Sequence[LoadedList]) -> ScreeningIndex:
     by_compact: dict[str, list[int]] = defaultdict(list)
     by_ordered: dict[str, list[int]] = defaultdict(list)
     by_sound: dict[str, list[int]] = defaultdict(list)
+    by_arabic: dict[str, list[int]] = defaultdict(list)
 
     for vi, vessel in enumerate(vessels):
         if vessel.imo:
@@ -231,6 +235,7 @@ def _build(loaded: Sequence[LoadedList]) -> ScreeningIndex:
             by_ordered[norm.ordered].append(ni)
             if norm.sound_is_distinctive:
                 by_sound[norm.sound].append(ni)
+            by_arabic[as_arabic_reads(norm.text)].append(ni)
         names_of_vessel.append(tuple(mine))
 
     entities = [e for lst in loaded for e in lst.entities]
@@ -265,6 +270,7 @@ def _build(loaded: Sequence[LoadedList]) -> ScreeningIndex:
         by_compact=_freeze(by_compact),
         by_ordered=_freeze(by_ordered),
         by_sound=_freeze(by_sound),
+        by_arabic=_freeze(by_arabic),
         by_entity=KeyNumbers.build({v.entity_id: i for i, v in enumerate(vessels)}),
         listed=whole,
         loaded=_parts(loaded, whole, packed_entities),

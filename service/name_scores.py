@@ -10,6 +10,7 @@ from rapidfuzz.distance import OSA
 
 from service.index import NameEntry
 from service.names import NormalizedName
+from service.scripts import as_arabic_reads
 
 # Names that agree in words but not in hull numbers (OCEAN STAR 7, OCEAN STAR 8) are two ships.
 NUMBER_MISMATCH_CAP = 0.5
@@ -22,6 +23,12 @@ SAME_SOUND_OTHER_SCRIPT = 0.88
 # ... and as many letters: the same name in two scripts (ЛЕДИ Р for LADY R), a match.
 SAME_SKELETON_OTHER_SCRIPT = 0.92
 SKELETON_MIN_SIMILARITY = 0.8
+# A name read from Arabic letters that the listed name, written in them, spells alike (DOVER
+# as دوفير) is the same name in another script from this many letters on, and at four letters
+# a name to review: Arabic writes one letter for E and I and one for O and U, so that short
+# names are spelt alike by chance (DORE and DURI, MENA and MINA).
+ARABIC_MIN_LETTERS = 4
+ARABIC_MATCH_LETTERS = 5
 # A name read otherwise than as written (another romanisation of its script, a roman numeral
 # glued to the last word): at best a match below the name as written.
 OTHER_READING_CAP = 0.95
@@ -51,6 +58,9 @@ def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
                 score,
                 SAME_SKELETON_OTHER_SCRIPT if same_shape(q, c, score) else SAME_SOUND_OTHER_SCRIPT,
             )
+        if same_in_arabic(q, c):
+            long = _letters(q.arabic) >= ARABIC_MATCH_LETTERS
+            score = max(score, SAME_SKELETON_OTHER_SCRIPT if long else SAME_SOUND_OTHER_SCRIPT)
     if q.numbers != c.numbers:
         score = min(score, NUMBER_MISMATCH_CAP if q.numbers and c.numbers else NUMBER_MISSING_CAP)
     return score
@@ -59,6 +69,15 @@ def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
 def same_sound(q: NormalizedName, c: NormalizedName) -> bool:
     """A name sent in another script whose consonants are the listed name's (LEDI R, LADY R)."""
     return q.non_latin and q.sound_is_distinctive and q.sound == c.sound
+
+
+def same_in_arabic(q: NormalizedName, c: NormalizedName) -> bool:
+    """A name sent in Arabic letters that the listed name, written in them, spells alike."""
+    return (
+        bool(q.arabic)
+        and _letters(q.arabic) >= ARABIC_MIN_LETTERS
+        and q.arabic == as_arabic_reads(c.text)
+    )
 
 
 def same_shape(q: NormalizedName, c: NormalizedName, similarity: float) -> bool:
@@ -72,6 +91,13 @@ def same_shape(q: NormalizedName, c: NormalizedName, similarity: float) -> bool:
 
 def script_note(reading: NormalizedName, entry: NameEntry) -> str:
     note = f"the name was sent in another script and read as {reading.text}"
+    if reading.key != entry.norm.key and same_in_arabic(reading, entry.norm):
+        if _letters(reading.arabic) >= ARABIC_MATCH_LETTERS:
+            verdict = "the same name in another script"
+        else:
+            verdict = "but names this short are often spelt alike in Arabic by chance"
+        spelt = f"written in Arabic letters, the listed {entry.listed} is spelt the same"
+        return f"{note}; {spelt}: {verdict}"
     if reading.key == entry.norm.key or not same_sound(reading, entry.norm):
         return note
     if same_shape(reading, entry.norm, OSA.normalized_similarity(reading.key, entry.norm.key)):
@@ -96,4 +122,8 @@ def edit_distance(q: NormalizedName, c: NormalizedName) -> int:
 
 
 def letter_count(norm: NormalizedName) -> int:
-    return sum(ch.isalpha() for ch in norm.text)
+    return _letters(norm.text)
+
+
+def _letters(text: str) -> int:
+    return sum(ch.isalpha() for ch in text)

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
-from service.scripts import script_readings
+from service.scripts import as_arabic_reads, is_arabic, script_readings
 
 # Hull-type prefixes that are not part of a ship's name, as tokens after punctuation is removed
 # ("M/V" and "M.V." both become "M V"). SV and MY are left alone: they begin real listed names
@@ -85,6 +85,8 @@ class NormalizedName:
     numbers: the hull numbers in the name, which must agree for two names to be one ship.
     sound: the key without vowels, for names that came from another script (LEDI R, LADY R).
     non_latin: the original was written (at least partly) in another script.
+    arabic: for a name read from Arabic letters, the reading as it would be written in them
+        (`scripts.as_arabic_reads`), since Arabic does not tell E from I nor O from U; else "".
     """
 
     text: str
@@ -94,6 +96,7 @@ class NormalizedName:
     numbers: tuple[str, ...]
     sound: str
     non_latin: bool
+    arabic: str = ""
 
     @property
     def sound_is_distinctive(self) -> bool:
@@ -236,7 +239,7 @@ def sound_key(key: str) -> str:
         if w.isdigit()
         else _REPEATS.sub(
             _first_group,
-            w[0] + _VOWELS.sub("", w[1:]).translate(_SOUND_FOLDS),
+            (w[0] + _VOWELS.sub("", w[1:])).translate(_SOUND_FOLDS),
         )
         for w in key.split()
     )
@@ -273,9 +276,13 @@ def name_readings(raw: str) -> tuple[NormalizedName, ...]:
       ARKIII), also as the word and its hull number (DIAMOND 2, ARK 3).
     """
     first = normalize_name(raw)
+    # Only the standard readings of Arabic letters are compared in them: anyascii drops ا.
+    arabic = is_arabic(raw)
     found = {first.key: first}
     for reading in script_readings(raw):
         norm = replace(normalize_name(reading), non_latin=True)
+        if arabic:
+            norm = replace(norm, arabic=as_arabic_reads(norm.text))
         if norm.key:
             found.setdefault(norm.key, norm)
     glued = None if first.non_latin else _roman_unglued(first)

@@ -10,7 +10,7 @@ compares each reading (`names.name_readings`):
 - Greek: ELOT 743 (ISO 843), and the reading of the digraphs with which Greek writes the
   sounds of foreign names that its alphabet lacks (ΜΠ for B, ΝΤ for D, ΓΚ for G, ΟΥ for U).
 - Arabic and Persian: the consonants of BGN/PCGN with the long vowels written (ا A, ي I,
-  و U), and غ read as G as well as GH, as Arabic writes a foreign G.
+  و U), and as Arabic writes a foreign name: غ read as G as well as GH, تش as CH.
 - Hangul: McCune-Reischauer's vowels (ŏ, ŭ written O, U), as North Korean names are listed,
   beside the Revised Romanisation that `anyascii` gives.
 """
@@ -157,8 +157,30 @@ def _greek(text: str) -> list[str]:
 def _arabic(text: str) -> list[str]:
     text = text.translate(_ARABIC_DIGITS)
     read = "".join(_ARABIC.get(ch, ch if ord(ch) < 0x80 else "") for ch in text)
-    # Arabic writes a foreign G as غ, which BGN/PCGN reads GH.
-    return [read, read.replace("GH", "G")]
+    # Arabic writes a foreign G as غ, which BGN/PCGN reads GH, and a foreign CH as تش.
+    return [read, read.replace("GH", "G").replace("TSH", "CH")]
+
+
+def is_arabic(text: str) -> bool:
+    """The name is written in Arabic letters (Arabic, Persian, Urdu)."""
+    return _script(text) == "ARABIC"
+
+
+# How Latin letters come back once written in Arabic letters and read again: Arabic writes a
+# foreign name's vowels as three letters at most (ا for A; ي for E, I and Y; و for O, U and
+# W), has one letter for B and P and one for F and V, and writes a doubled letter once.
+# CH (تش) is kept apart from KH (خ) as "c", which no upper-case name holds.
+_AS_ARABIC_DIGRAPHS = re.compile("TSH|PH|CK|GH|CH")
+_AS_ARABIC_DIGRAPH = {"TSH": "c", "PH": "F", "CK": "K", "GH": "G", "CH": "c"}
+_AS_ARABIC_LETTERS = str.maketrans("EYOWPVCQ", "IIUUBFKK", "")
+_DOUBLED = re.compile(r"([A-Z])\1+")
+
+
+def as_arabic_reads(latin: str) -> str:
+    """An upper-case Latin name as it reads back once written in Arabic letters: two names
+    that agree here are written alike in Arabic (DOVER and DUFIR, HAPPINESS and HABINIS)."""
+    text = _AS_ARABIC_DIGRAPHS.sub(lambda m: _AS_ARABIC_DIGRAPH[m.group()], latin)
+    return _DOUBLED.sub(r"\1", text.translate(_AS_ARABIC_LETTERS).replace("X", "KS"))
 
 
 def _hangul(text: str) -> list[str]:

@@ -157,6 +157,10 @@ def test_the_typo_rule_follows_its_settings() -> None:
         ("DIAMOND 2", "ΝΤΙΑΜΟΝΤ ΙΙ"),
         ("ANGARA", "أنغارا"),  # Arabic
         ("MARIA", "ماريا"),
+        ("DOVER", "دوفير"),  # Arabic: one letter for E and I, one for O and U, one for F and V
+        ("HAPPINESS I", "هاببينيس I"),  # ... and for B and P
+        ("CHONG CHON GANG", "تشونغ تشون غانغ"),  # Arabic writes a foreign CH as تش
+        ("PO THONG GANG", "بو ثونغ غانغ"),
         ("CHON MA SAN", "천마산"),  # Korean, McCune-Reischauer as the lists write it
         ("HWANG GUM SAN", "황금산"),
         ("FU YUAN YU 7880", "福远渔7880"),  # Chinese, pinyin
@@ -175,6 +179,7 @@ def test_a_listed_name_written_in_another_script_is_a_match(listed: str, sent: s
         ("ANGLIA", "АНГЕЛА"),  # consonants agree, vowels do not: ANGELA
         ("MARINA", "МАРИНИ"),  # another word ending: MARINI
         ("ANGARA", "АНГАРО"),
+        ("HERO II", "هيرو II"),  # four letters spelt alike in Arabic: often chance (HIRU, HERO)
     ],
 )
 def test_a_name_in_another_script_that_only_sounds_alike_is_a_review(
@@ -182,6 +187,18 @@ def test_a_name_in_another_script_that_only_sounds_alike_is_a_review(
 ) -> None:
     index = _index(_vessel(1, listed))
     assert answer(screen(Query(name=sent), index, POLICY)) == (listed, "review")
+
+
+def test_a_name_in_arabic_letters_says_that_the_listed_name_is_spelt_the_same_in_them() -> None:
+    index = _index(_vessel(1, "DOVER"))
+    notes = screen(Query(name="دوفير"), index, POLICY).matches[0].explanation.notes
+    assert any("written in Arabic letters, the listed DOVER is spelt the same" in n for n in notes)
+
+
+def test_names_spelt_otherwise_in_arabic_letters_are_not_matched_as_the_same() -> None:
+    # Arabic writes ا for A: DUFAR is not DOVER, nor FIKTURIA VICTORY.
+    for listed, sent in (("DOVER", "دوفار"), ("VICTORY", "فيكتوريا")):
+        assert screen(Query(name=sent), _index(_vessel(1, listed)), POLICY).decision != "match"
 
 
 # --- Former names and aliases --------------------------------------------------------------------

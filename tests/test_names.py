@@ -48,6 +48,9 @@ def test_hangul_is_spaced_by_syllable() -> None:
 
 def test_other_script_names_share_a_sound_key_with_the_english_name() -> None:
     assert normalize_name("ЛЕДИ Р").sound == normalize_name("LADY R").sound
+    # B and P, F and V are one consonant wherever they stand, a word's first letter too.
+    assert normalize_name("BU THUNG").sound == normalize_name("PO THONG").sound
+    assert normalize_name("FIRA").sound == normalize_name("VERA").sound
 
 
 def test_roman_numerals_only_as_a_final_hull_number() -> None:

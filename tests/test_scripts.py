@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.names import name_readings, normalize_name
-from service.scripts import script_readings
+from service.scripts import as_arabic_reads, script_readings
 
 
 def keys(raw: str) -> set[str]:
@@ -53,6 +53,24 @@ def test_arabic_is_read_with_its_long_vowels_and_a_foreign_g() -> None:
     assert "ANGHARA" in readings  # BGN/PCGN's GH for غ
     assert "ANGARA" in readings  # غ as Arabic writes a foreign G
     assert "MARIA" in keys("ماريا")
+    assert "CHUNG CHUN GANG" in script_readings("تشونغ تشون غانغ")  # تش for a foreign CH
+
+
+def test_a_latin_name_reads_as_its_arabic_spelling_reads() -> None:
+    # One letter for E, I and Y, one for O, U and W, one for B and P, one for F and V.
+    assert as_arabic_reads("DOVER") == as_arabic_reads("DUFIR") == "DUFIR"
+    assert as_arabic_reads("HAPPINESS") == as_arabic_reads("HABINIS")  # doubled letters once
+    assert as_arabic_reads("YAGHOUB") == as_arabic_reads("IAGUUB")  # GH as G
+    # What Arabic writes apart stays apart: A and I, CH (تش) and KH (خ).
+    assert as_arabic_reads("SALINA") != as_arabic_reads("SILINA")
+    assert as_arabic_reads("CHALID") != as_arabic_reads("KHALID")
+
+
+def test_only_the_standard_readings_of_arabic_letters_carry_their_arabic_spelling() -> None:
+    readings = name_readings("دوفير")
+    assert readings[0].arabic == ""  # anyascii's reading drops ا, so is not compared so
+    assert {r.arabic for r in readings[1:]} == {"DUFIR"}
+    assert all(r.arabic == "" for r in name_readings("ДУВЕР"))
 
 
 def test_hangul_is_read_with_mccune_reischauer_vowels() -> None:
