@@ -285,23 +285,28 @@ def name_readings(raw: str) -> tuple[NormalizedName, ...]:
             norm = replace(norm, arabic=as_arabic_reads(norm.text))
         if norm.key:
             found.setdefault(norm.key, norm)
-    glued = None if first.non_latin else _roman_unglued(first)
-    if glued is not None:
+    for glued in () if first.non_latin else _roman_unglued(first):
         found.setdefault(glued.key, glued)
     return tuple(found.values())
 
 
-def _roman_unglued(norm: NormalizedName) -> NormalizedName | None:
-    """The name with a roman numeral ending its last word read as a hull number, or None.
-    The longest numeral wins (ARKIII is ARK 3), leaving at least three letters of the word."""
+def _roman_unglued(norm: NormalizedName) -> list[NormalizedName]:
+    """The name with a roman numeral ending its last word read as a hull number: the longest
+    numeral that leaves at least three letters of the word (ARKIII is ARK 3), and in a name of
+    several words also one that leaves two (SAM MAII is SAM MA 2 as well as SAM MAI 1), but
+    not a lone I, which ends syllables that lists write as words (HAI, TAI, MAI)."""
     words = norm.text.split()
     if not words or norm.numbers or not words[-1].isalpha():
-        return None
+        return []
     last = words[-1]
-    for cut in range(3, len(last)):
-        if roman_to_int(last[cut:]) is not None:
-            return normalize_name(" ".join([*words[:-1], last[:cut], last[cut:]]))
-    return None
+    cuts = [next((c for c in range(3, len(last)) if roman_to_int(last[c:])), None)]
+    if len(words) > 1 and last[2:] != "I" and roman_to_int(last[2:]):
+        cuts.append(2)
+    return [
+        normalize_name(" ".join([*words[:-1], last[:cut], last[cut:]]))
+        for cut in cuts
+        if cut is not None
+    ]
 
 
 # Legal forms say what kind of company it is, not which: "TRANSMORFLOT LLC" and

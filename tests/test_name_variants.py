@@ -55,6 +55,8 @@ def answer(result: Screening) -> tuple[str | None, str]:
         ("NEW OCEAN 7", "NEWOCEAN7"),
         ("DIAMOND II", "DIAMONDII"),
         ("ARK III", "ARKIII"),
+        ("SAM MA 2", "SAM MAII"),
+        ("TIAN YU 7", "TIAN YUVII"),
     ],
 )
 def test_names_that_differ_only_in_spacing_are_one_name(listed: str, sent: str) -> None:

@@ -86,6 +86,11 @@ def test_a_roman_numeral_glued_to_the_last_word_is_also_read_as_a_hull_number() 
     # A name with a hull number already, or too short a word before the numeral, is one reading.
     assert [r.text for r in name_readings("ARK III")] == ["ARK 3"]
     assert [r.text for r in name_readings("LIV")] == ["LIV"]
+    # In a name of several words, two letters may be left as well, so MA II is not lost to
+    # MAI I; but not before a lone I, which ends syllables (HAI, TAI) more often than names.
+    assert [r.text for r in name_readings("SAM MAII")] == ["SAM MAII", "SAM MAI 1", "SAM MA 2"]
+    assert [r.text for r in name_readings("FU YUAN YUV")] == ["FU YUAN YUV", "FU YUAN YU 5"]
+    assert [r.text for r in name_readings("JIN HAI")] == ["JIN HAI"]
 
 
 def test_the_name_as_written_is_always_the_first_reading() -> None:
