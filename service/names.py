@@ -276,13 +276,15 @@ def name_readings(raw: str) -> tuple[NormalizedName, ...]:
       ARKIII), also as the word and its hull number (DIAMOND 2, ARK 3).
     """
     first = normalize_name(raw)
-    # Only the standard readings of Arabic letters are compared in them: anyascii drops ا.
-    arabic = is_arabic(raw)
+    readings = script_readings(raw)
+    # Every reading of a name in Arabic letters carries its spelling in them as the standard
+    # reading gives it (anyascii's drops ا); the two standard readings give the same.
+    arabic = as_arabic_reads(normalize_name(readings[0]).text) if is_arabic(raw) else ""
+    if arabic:
+        first = replace(first, arabic=arabic)
     found = {first.key: first}
-    for reading in script_readings(raw):
-        norm = replace(normalize_name(reading), non_latin=True)
-        if arabic:
-            norm = replace(norm, arabic=as_arabic_reads(norm.text))
+    for reading in readings:
+        norm = replace(normalize_name(reading), non_latin=True, arabic=arabic)
         if norm.key:
             found.setdefault(norm.key, norm)
     for glued in () if first.non_latin else _roman_unglued(first):

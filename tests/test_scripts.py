@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from service.names import name_readings, normalize_name
@@ -66,10 +68,10 @@ def test_a_latin_name_reads_as_its_arabic_spelling_reads() -> None:
     assert as_arabic_reads("CHALID") != as_arabic_reads("KHALID")
 
 
-def test_only_the_standard_readings_of_arabic_letters_carry_their_arabic_spelling() -> None:
-    readings = name_readings("دوفير")
-    assert readings[0].arabic == ""  # anyascii's reading drops ا, so is not compared so
-    assert {r.arabic for r in readings[1:]} == {"DUFIR"}
+def test_every_reading_of_arabic_letters_carries_their_spelling_by_the_standard_reading() -> None:
+    # anyascii's reading drops ا (FYKTWRY for فيكتوريا); the standard reading keeps it.
+    assert {r.arabic for r in name_readings("فيكتوريا")} == {"FIKTURIA"}
+    assert {r.arabic for r in name_readings("دوفير")} == {"DUFIR"}
     assert all(r.arabic == "" for r in name_readings("ДУВЕР"))
 
 
@@ -94,7 +96,9 @@ def test_a_roman_numeral_glued_to_the_last_word_is_also_read_as_a_hull_number() 
 
 
 def test_the_name_as_written_is_always_the_first_reading() -> None:
-    for raw in ("ЛЕДИ Р", "ΜΑΡΙΑ", "ماريا", "천마산", "DIAMONDII", "LADY R"):
+    for raw in ("ЛЕДИ Р", "ΜΑΡΙΑ", "천마산", "DIAMONDII", "LADY R"):
         assert name_readings(raw)[0] == normalize_name(raw)
+    # ... with, for a name in Arabic letters, its spelling in them (`arabic`) beside.
+    assert replace(name_readings("ماريا")[0], arabic="") == normalize_name("ماريا")
     # Every other reading of a name sent in another script says so (the notes name it).
     assert all(r.non_latin for r in name_readings("ЦЕНТУРИ"))
