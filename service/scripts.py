@@ -7,8 +7,9 @@ compares each reading (`names.name_readings`):
 
 - Cyrillic: ISO 9 (GOST 7.79 System A), GOST 7.79 System B, BGN/PCGN and ICAO Doc 9303 (the
   passport scheme Russian registries use), by `iuliia`, which implements each as published.
-- Greek: ELOT 743 (ISO 843), and the reading of the digraphs with which Greek writes the
-  sounds of foreign names that its alphabet lacks (ΜΠ for B, ΝΤ for D, ΓΚ for G, ΟΥ for U).
+- Greek: ELOT 743 (ISO 843), and the reading of the letters with which Greek writes the
+  sounds of foreign names that its alphabet lacks (ΜΠ for B, ΝΤ for D, ΓΚ for G, ΟΥ for U, Χ
+  for H).
 - Arabic and Persian: the consonants of BGN/PCGN with the long vowels written (ا A, ي I,
   و U), and as Arabic writes a foreign name: غ read as G as well as GH, تش as CH.
 - Hangul: McCune-Reischauer's vowels (ŏ, ŭ written O, U), as North Korean names are listed,
@@ -67,8 +68,9 @@ _GREEK = {
 }
 _GREEK_INITIAL = {"ΜΠ": "B", "ΝΤ": "D", "ΓΚ": "G"}
 # A foreign name written in Greek spells B, D, G, U and J with ΜΠ, ΝΤ, ΓΚ, ΟΥ and ΤΖ wherever
-# they stand, and the vowel pairs by their sounds (ΑΙ as E, ΕΙ and ΟΙ as I).
-_GREEK_FOREIGN = {**_GREEK_INITIAL, "ΟΥ": "U", "ΑΙ": "E", "ΕΙ": "I", "ΟΙ": "I", "ΤΖ": "J"}
+# they stand, H (which Greek lacks) with Χ, and the vowel pairs by their sounds (ΑΙ as E, ΕΙ
+# and ΟΙ as I).
+_GREEK_FOREIGN = {**_GREEK_INITIAL, "ΟΥ": "U", "ΑΙ": "E", "ΕΙ": "I", "ΟΙ": "I", "ΤΖ": "J", "Χ": "H"}
 _GREEK_RE = re.compile("|".join(sorted({*_GREEK, *_GREEK_FOREIGN}, key=len, reverse=True)))
 
 _ARABIC = {

@@ -157,6 +157,7 @@ def test_the_typo_rule_follows_its_settings() -> None:
         ("CENTURY", "ЦЕНТУРИ"),  # ISO 9's C for Ц
         ("ANGARA", "ΑΓΚΑΡΑ"),  # Greek, ELOT 743
         ("DIAMOND 2", "ΝΤΙΑΜΟΝΤ ΙΙ"),
+        ("HERO II", "ΧΕΡΟ II"),  # Greek writes a foreign H with Χ
         ("ANGARA", "أنغارا"),  # Arabic
         ("MARIA", "ماريا"),
         ("DOVER", "دوفير"),  # Arabic: one letter for E and I, one for O and U, one for F and V

@@ -47,6 +47,7 @@ def test_greek_is_read_by_elot_743_and_as_a_foreign_name() -> None:
     # A foreign name spells B with ΜΠ and U with ΟΥ wherever they stand.
     assert "KARIBU" in script_readings("ΚΑΡΙΜΠΟΥ")
     assert "NEPTUN" in script_readings("ΝΕΠΤΟΥΝ")
+    assert "HENNA" in script_readings("ΧΕΝΝΑ")  # and H, which Greek lacks, with Χ
     assert "DIAMOND 2" in keys("ΝΤΙΑΜΟΝΤ ΙΙ")
 
 
