@@ -239,7 +239,7 @@ def sound_key(key: str) -> str:
         if w.isdigit()
         else _REPEATS.sub(
             _first_group,
-            (w[0] + _VOWELS.sub("", w[1:])).translate(_SOUND_FOLDS),
+            w[0] + _VOWELS.sub("", w[1:]).translate(_SOUND_FOLDS),
         )
         for w in key.split()
     )
