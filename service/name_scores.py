@@ -20,6 +20,9 @@ NUMBER_MISSING_CAP = 0.88
 SAME_KEY = 0.95
 SAME_WORDS_OTHER_ORDER = 0.95
 SAME_SOUND_OTHER_SCRIPT = 0.88
+# ... where more than two letters in three are alike as well: consonants alone agreeing between
+# names further apart is chance (АНГЕЛ, ANGEL, against ANGOLA; ДАФНЕ, DAFNE, against DEVON).
+SOUND_MIN_SIMILARITY = 0.67
 # ... and as many letters: the same name in two scripts (ЛЕДИ Р for LADY R), a match.
 SAME_SKELETON_OTHER_SCRIPT = 0.92
 SKELETON_MIN_SIMILARITY = 0.8
@@ -54,10 +57,10 @@ def name_similarity(q: NormalizedName, c: NormalizedName) -> float:
             OSA.normalized_similarity(q.key, c.key), OSA.normalized_similarity(q.text, c.text)
         )
         if same_sound(q, c):
-            score = max(
-                score,
-                SAME_SKELETON_OTHER_SCRIPT if same_shape(q, c, score) else SAME_SOUND_OTHER_SCRIPT,
-            )
+            if same_shape(q, c, score):
+                score = max(score, SAME_SKELETON_OTHER_SCRIPT)
+            elif score >= SOUND_MIN_SIMILARITY:
+                score = max(score, SAME_SOUND_OTHER_SCRIPT)
         if same_in_arabic(q, c):
             long = _letters(q.arabic) >= ARABIC_MATCH_LETTERS
             score = max(score, SAME_SKELETON_OTHER_SCRIPT if long else SAME_SOUND_OTHER_SCRIPT)

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from rapidfuzz.distance import OSA
+
 from service.index import NameEntry, ScreeningIndex
 from service.name_scores import edit_distance, letter_count
 from service.names import NormalizedName
@@ -91,13 +93,15 @@ def typo_decisions(
 
 
 def _edited_word_letters(q: NormalizedName, c: NormalizedName) -> int:
-    """Letters in the shorter of the one pair of words that differ (or in the whole name,
-    where the words do not pair up)."""
-    qw, cw = q.text.split(), c.text.split()
-    if len(qw) != len(cw):
-        return min(letter_count(q), letter_count(c))
-    differing = [(a, b) for a, b in zip(qw, cw, strict=True) if a != b]
-    if len(differing) != 1:
-        return min(letter_count(q), letter_count(c))
-    a, b = differing[0]
-    return min(sum(ch.isalpha() for ch in a), sum(ch.isalpha() for ch in b))
+    """Letters in the shorter of the one pair of words that differ, in the form (folded key or
+    plain text) in which the names are one edit apart; in the whole name where the words do
+    not pair up. By key, CHARLOTTA B and CHARLOTA C differ in B and C alone."""
+    for a, b in ((q.key, c.key), (q.text, c.text)):
+        if OSA.distance(a, b, score_cutoff=1) > 1:
+            continue
+        qw, cw = a.split(), b.split()
+        differing = [(x, y) for x, y in zip(qw, cw, strict=False) if x != y]
+        if len(qw) == len(cw) and len(differing) == 1:
+            x, y = differing[0]
+            return min(sum(ch.isalpha() for ch in x), sum(ch.isalpha() for ch in y))
+    return min(letter_count(q), letter_count(c))
