@@ -12,8 +12,9 @@ compares each reading (`names.name_readings`):
   for H).
 - Arabic and Persian: the consonants of BGN/PCGN with the long vowels written (ا A, ي I,
   و U), and as Arabic writes a foreign name: غ read as G as well as GH, تش as CH.
-- Hangul: McCune-Reischauer's vowels (ŏ, ŭ written O, U), as North Korean names are listed,
-  beside the Revised Romanisation that `anyascii` gives.
+- Hangul: the DPRK's romanisation (after McCune-Reischauer: ㅓ O, ㅡ U, ㅂ P or B as voiced, ㅌ
+  TH), as North Korean ships are listed, beside the Revised Romanisation that `anyascii` gives
+  and that with McCune-Reischauer's vowels.
 """
 
 from __future__ import annotations
@@ -190,7 +191,40 @@ def _hangul(text: str) -> list[str]:
         anyascii(ch) if unicodedata.name(ch, "").startswith("HANGUL") else ch for ch in text
     )
     mr = re.sub("EO", "O", re.sub("EU", "U", syllables.upper()))
-    return [mr]
+    return [mr, _dprk(text)]
+
+
+# The DPRK's romanisation (1992, after McCune-Reischauer), in which North Korean ships are
+# listed: a syllable's first consonant, its vowel and its last consonant, by the jamo numbers
+# of Unicode's Hangul syllable block (U+AC00 + (first * 21 + vowel) * 28 + last).
+# fmt: off
+_FIRST = ("K", "KK", "N", "T", "TT", "R", "M", "P", "PP", "S", "SS", "", "J", "JJ", "CH", "KH",
+          "TH", "PH", "H")
+_VOWEL = ("A", "AE", "YA", "YAE", "O", "E", "YO", "YE", "O", "WA", "WAE", "OE", "YO", "U", "WO",
+          "WE", "WI", "YU", "U", "UI", "I")
+_LAST = ("", "K", "K", "K", "N", "N", "N", "T", "L", "K", "M", "L", "L", "L", "P", "L", "M", "P",
+         "P", "T", "T", "NG", "T", "T", "K", "T", "P", "T")
+# fmt: on
+# K, T and P are voiced (G, D, B) after a vowel or N, L, M, NG within a word: PO THONG GANG,
+# HWANG GUM SAN, but KUM SONG and PAEK TU SAN.
+_VOICED = {"K": "G", "T": "D", "P": "B"}
+
+
+def _dprk(text: str) -> str:
+    words: list[str] = []
+    after = ""  # the sound before this syllable in its word: "" at a word's start
+    for ch in text:
+        number = ord(ch) - 0xAC00
+        if not 0 <= number < 19 * 21 * 28:
+            words.append(ch)
+            after = ""
+            continue
+        first, vowel, last = (_FIRST[number // 588], _VOWEL[number // 28 % 21], _LAST[number % 28])
+        if first in _VOICED and after not in ("", "K", "T", "P"):
+            first = _VOICED[first]
+        words.append(f" {first}{vowel}{last} ")
+        after = last or vowel
+    return " ".join("".join(words).split())
 
 
 @lru_cache(maxsize=16384)

@@ -170,6 +170,8 @@ def test_the_typo_rule_follows_its_settings() -> None:
         ("PO THONG GANG", "بو ثونغ غانغ"),
         ("CHON MA SAN", "천마산"),  # Korean, McCune-Reischauer as the lists write it
         ("HWANG GUM SAN", "황금산"),
+        ("PAEK MA", "백마"),  # Korean, the DPRK's consonants: ㅂ P, ㅌ TH
+        ("PO THONG GANG", "보통강"),
         ("FU YUAN YU 7880", "福远渔7880"),  # Chinese, pinyin
     ],
 )

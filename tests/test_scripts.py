@@ -81,6 +81,11 @@ def test_hangul_is_read_with_mccune_reischauer_vowels() -> None:
     # in McCune-Reischauer without its breves: CHON, GUM.
     assert "CHON MA SAN" in keys("천마산")
     assert "HVANG GUM SAN" in keys("황금산")
+    # ... and by the DPRK's romanisation, consonants too: ㅂ P (B when voiced), ㅌ TH, ㄱ K or G.
+    assert "PAEK MA" in keys("백마")
+    assert "PO THONG GANG" in keys("보통강")
+    assert "KUM UN SAN" in keys("금운산")
+    assert "JANG JA SAN CHONG NION HO" in keys("장자산 청년호")
 
 
 def test_a_roman_numeral_glued_to_the_last_word_is_also_read_as_a_hull_number() -> None:
