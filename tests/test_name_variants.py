@@ -281,3 +281,15 @@ def test_the_public_cases_are_matches_on_the_real_list(
 ) -> None:
     result = screen(Query(name=sent), ofac, POLICY)
     assert (result.matches[0].vessel.imo, result.decision) == (imo, "match")
+
+
+@pytest.mark.parametrize(
+    ("sent", "imo"),
+    [("천마산", "8660313"), ("백마", "9066978"), ("보통강", "8829555")],
+)
+def test_north_korean_ships_sent_in_hangul_are_matches_on_the_real_list(
+    ofac: ScreeningIndex, sent: str, imo: str
+) -> None:
+    # CHON MA SAN, PAEK MA and PO THONG GANG, listed as the DPRK romanises them.
+    result = screen(Query(name=sent), ofac, POLICY)
+    assert (result.matches[0].vessel.imo, result.decision) == (imo, "match")
