@@ -6,7 +6,8 @@ Greek, Arabic or Hangul is read every way its script is commonly romanised, and 
 compares each reading (`names.name_readings`):
 
 - Cyrillic: ISO 9 (GOST 7.79 System A), GOST 7.79 System B, BGN/PCGN and ICAO Doc 9303 (the
-  passport scheme Russian registries use), by `iuliia`, which implements each as published.
+  passport scheme Russian registries use), by `iuliia`, which implements each as published;
+  and ICAO's as Russian writes a foreign name, ДЖ for J and Ё for YO.
 - Greek: ELOT 743 (ISO 843), and the reading of the letters with which Greek writes the
   sounds of foreign names that its alphabet lacks (ΜΠ for B, ΝΤ for D, ΓΚ for G, ΟΥ for U, Χ
   for H).
@@ -134,9 +135,13 @@ def _script(text: str) -> str | None:
 
 
 def _cyrillic(text: str) -> list[str]:
+    lowered = text.lower()
     # iuliia's tables leave ё as it is; Russian writes it as е in most print anyway.
-    lowered = text.lower().replace("ё", "е")
-    return [anyascii(scheme.translate(lowered)) for scheme in _CYRILLIC_SCHEMES]
+    plain = lowered.replace("ё", "е")
+    readings = [anyascii(scheme.translate(plain)) for scheme in _CYRILLIC_SCHEMES]
+    # As Russian writes a foreign name: ДЖ for J, Ё for YO (ДЖОН is JON, РЁНГ RYONG).
+    foreign = lowered.replace("дж", "j").replace("ё", "yo")
+    return [*readings, anyascii(_CYRILLIC_SCHEMES[-1].translate(foreign))]
 
 
 def _greek(text: str) -> list[str]:

@@ -159,6 +159,8 @@ def test_the_typo_rule_follows_its_settings() -> None:
         ("ANGARA", "АНГАРА"),
         ("MAIA-1", "МАЙЯ-1"),
         ("CENTURY", "ЦЕНТУРИ"),  # ISO 9's C for Ц
+        ("JANG JA SAN", "ДЖАНГ ДЖА САН"),  # ДЖ, as Russian writes a foreign J
+        ("RYONG GANG 2", "РЁНГ ГАНГ 2"),  # Ё for YO
         ("ANGARA", "ΑΓΚΑΡΑ"),  # Greek, ELOT 743
         ("DIAMOND 2", "ΝΤΙΑΜΟΝΤ ΙΙ"),
         ("HERO II", "ΧΕΡΟ II"),  # Greek writes a foreign H with Χ

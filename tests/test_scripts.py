@@ -40,6 +40,12 @@ def test_cyrillic_readings_meet_the_english_spellings_lists_use() -> None:
     assert "MAIA 1" in keys("МАЙЯ-1")
 
 
+def test_cyrillic_is_also_read_as_russian_writes_a_foreign_name() -> None:
+    # ДЖ for J and Ё for YO: ДЖОН is JON, РЁНГ RYONG (ICAO alone gives DZHON, RENG).
+    assert "jon" in script_readings("ДЖОН")
+    assert "ryong gang 2" in script_readings("РЁНГ ГАНГ 2")
+
+
 def test_greek_is_read_by_elot_743_and_as_a_foreign_name() -> None:
     # ELOT 743: ΓΚ is NG within a word, G at its start; ΜΠ and ΝΤ likewise MB/B and ND/D.
     assert "ANGARA" in script_readings("ΑΓΚΑΡΑ")
